@@ -1,0 +1,71 @@
+import { Type, type Static } from 'typebox';
+import { Id, Nullable, Timestamp } from './common.js';
+import { Email, FullName, Password, User, Username } from './users.js';
+
+export const RegisterBody = Type.Object({
+  username: Username,
+  email: Email,
+  password: Password,
+  full_name: Type.Optional(FullName),
+});
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Object(
+  {
+    email: Type.Optional(Type.String({ maxLength: 254 })),
+    username: Type.Optional(Type.String({ maxLength: 254 })),
+    identifier: Type.Optional(Type.String({ maxLength: 254, description: 'Email or username.' })),
+    password: Type.String({ maxLength: 256 }),
+  },
+  { description: 'One of email, username or identifier, and the password.' },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String({ description: 'JWT (HS256) carrying the session id in `sid`.' }),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the access token expires.' }),
+  refresh_token: Type.String({ description: 'Opaque; rotates on every use. Reusing an old one ends the session.' }),
+  refresh_expires_in: Type.Integer({ description: 'Seconds until the refresh token expires.' }),
+  user: User,
+});
+export type TokenResponse = Static<typeof TokenResponse>;
+
+export const AuthResponse = Type.Object({
+  ...TokenResponse.properties,
+  session_id: Type.String({
+    description: 'Session token for X-Session-ID (isht clients): a secret like a token, shown only at register and login.',
+  }),
+});
+export type AuthResponse = Static<typeof AuthResponse>;
+
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) });
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export const LogoutBody = Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 512 })) });
+export type LogoutBody = Static<typeof LogoutBody>;
+
+export const SessionInfo = Type.Object({
+  id: Id,
+  user_agent: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  created_at: Timestamp,
+  last_used_at: Timestamp,
+  current: Type.Boolean({ description: 'True for the session making this request.' }),
+});
+export type SessionInfo = Static<typeof SessionInfo>;
+
+export const ValidateResponse = Type.Object({ valid: Type.Literal(true), user: User, session: SessionInfo });
+export type ValidateResponse = Static<typeof ValidateResponse>;
+
+export const ChangePasswordBody = Type.Object({
+  old_password: Type.String({ maxLength: 256 }),
+  new_password: Password,
+});
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+export const RevokedResponse = Type.Object({
+  status: Type.String(),
+  revoked_sessions: Type.Integer({ description: 'How many sessions this ended.' }),
+});
+export type RevokedResponse = Static<typeof RevokedResponse>;

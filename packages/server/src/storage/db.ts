@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export type Db = Kysely<Database>;
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** '' → SQLite at `${dataDir}/majlis.db`; `sqlite:<path>`; `postgres://...`. */
+  url: string;
+  dataDir: string;
+  poolSize: number;
+  /** PostgreSQL schema to use (tests give each file its own). */
+  pgSchema?: string;
+}
+
+export interface Storage {
+  db: Db;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** Opens the database named by the options (SQLite in WAL mode, or a PostgreSQL pool). */
+export function openDatabase(options: DatabaseOptions): Storage {
+  if (/^postgres(ql)?:\/\//.test(options.url)) {
+    // int8 (bigint) columns hold epoch milliseconds, which fit a JS number exactly.
+    const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) };
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      types,
+      ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const file = options.url.startsWith('sqlite:') ? options.url.slice('sqlite:'.length) : resolve(options.dataDir, 'majlis.db');
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+  const sqlite = new SQLite(file);
+  // WAL: readers never block the writer; NORMAL sync survives a process crash (see docs).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Brings the schema to the newest version; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  }
+  return result;
+}
+
+/** True when the database answers a trivial query. */
+export async function ping(db: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

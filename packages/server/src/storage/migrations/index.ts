@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as m001 from './001_identity.js';
+import * as m002 from './002_chats.js';
+
+/**
+ * Every migration, in order. Names are permanent: a shipped migration is never edited, only
+ * followed by a new one. Each must run unchanged on SQLite and PostgreSQL.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '001_identity': m001,
+  '002_chats': m002,
+};
