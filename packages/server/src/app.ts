@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import accepts from '@fastify/accepts';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -13,45 +12,15 @@ import { installErrorHandling } from './http/error-handler.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { AppError } from './http/problem.js';
-import { systemClock, type Clock } from './lib/clock.js';
-import { loadOrCreateSecret } from './lib/secrets.js';
-import { ApiKeysRepo } from './modules/api-keys/api-keys.repo.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
-import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
-import { AuthService } from './modules/auth/auth.service.js';
-import { LoginThrottle } from './modules/auth/login-throttle.js';
-import { SessionRevoker } from './modules/auth/session-revoker.js';
-import { SessionsRepo } from './modules/auth/sessions.repo.js';
-import { AccessTokens } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
-import { AvatarService } from './modules/users/avatars.js';
 import { uploadsRoutes } from './modules/users/uploads.routes.js';
-import { UsersRepo } from './modules/users/users.repo.js';
 import { usersRoutes } from './modules/users/users.routes.js';
-import { UsersService } from './modules/users/users.service.js';
-import { MemoryPresence, type Presence } from './realtime/presence/presence.js';
-import { migrateToLatest, openDatabase, type Storage } from './storage/db.js';
-import { LocalFileStore, type FileStore } from './storage/files/file-store.js';
+import { buildServices, type AppDeps, type Services } from './services.js';
+import type { Storage } from './storage/db.js';
 
-/** What the app is built from besides config; tests pass their own clock or storage. */
-export interface AppDeps {
-  clock?: Clock;
-  storage?: Storage;
-  presence?: Presence;
-  files?: FileStore;
-  /** PostgreSQL schema for this app's tables (tests isolate themselves with it). */
-  pgSchema?: string;
-  logger?: FastifyServerOptions['logger'];
-}
-
-export interface Services {
-  auth: AuthService;
-  users: UsersService;
-  apiKeys: ApiKeysService;
-  revoker: SessionRevoker;
-  presence: Presence;
-}
+export type { AppDeps, Services } from './services.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -91,33 +60,8 @@ function trustProxy(value: string): boolean | string {
 
 /** Builds the whole application without listening: main.ts listens, tests may too. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<BuiltApp> {
-  const clock = deps.clock ?? systemClock;
-  const dataDir = resolve(config.DATA_DIR);
-  const storage =
-    deps.storage ??
-    openDatabase({ url: config.DATABASE_URL, dataDir, poolSize: config.DATABASE_POOL_SIZE, ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}) });
-  await migrateToLatest(storage.db);
-
-  const files = deps.files ?? new LocalFileStore(join(dataDir, 'uploads'));
-  const presence = deps.presence ?? new MemoryPresence();
-  const secret = loadOrCreateSecret(config.JWT_SECRET, dataDir, 'jwt-secret');
-
-  const sessionsRepo = new SessionsRepo(storage.db);
-  const usersRepo = new UsersRepo(storage.db);
-  const revoker = new SessionRevoker(sessionsRepo, clock);
-  const users = new UsersService({ repo: usersRepo, presence, revoker, avatars: new AvatarService(files), clock, adminEmails: config.ADMIN_EMAILS });
-  const auth = new AuthService({
-    sessions: sessionsRepo,
-    usersRepo,
-    users,
-    revoker,
-    tokens: new AccessTokens(secret, config.ACCESS_TOKEN_TTL, clock),
-    throttle: new LoginThrottle(config.LOGIN_MAX_FAILURES, clock),
-    clock,
-    refreshTtlMs: config.REFRESH_TOKEN_TTL,
-  });
-  const apiKeys = new ApiKeysService(new ApiKeysRepo(storage.db), clock);
-  const services: Services = { auth, users, apiKeys, revoker, presence };
+  const { services, storage, files, ownsStorage } = await buildServices(config, deps);
+  const { auth, users, apiKeys } = services;
 
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
@@ -134,7 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     closing = true;
   });
   app.addHook('onClose', async () => {
-    if (!deps.storage) {
+    if (ownsStorage) {
       await storage.close();
     }
   });

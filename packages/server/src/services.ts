@@ -1,0 +1,80 @@
+import { join, resolve } from 'node:path';
+import type { FastifyServerOptions } from 'fastify';
+import type { Config } from './config/schema.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { loadOrCreateSecret } from './lib/secrets.js';
+import { ApiKeysRepo } from './modules/api-keys/api-keys.repo.js';
+import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { LoginThrottle } from './modules/auth/login-throttle.js';
+import { SessionRevoker } from './modules/auth/session-revoker.js';
+import { SessionsRepo } from './modules/auth/sessions.repo.js';
+import { AccessTokens } from './modules/auth/tokens.js';
+import { AvatarService } from './modules/users/avatars.js';
+import { UsersRepo } from './modules/users/users.repo.js';
+import { UsersService } from './modules/users/users.service.js';
+import { MemoryPresence, type Presence } from './realtime/presence/presence.js';
+import { migrateToLatest, openDatabase, type Storage } from './storage/db.js';
+import { LocalFileStore, type FileStore } from './storage/files/file-store.js';
+
+/** What the app is built from besides config; tests pass their own clock or storage. */
+export interface AppDeps {
+  clock?: Clock;
+  storage?: Storage;
+  presence?: Presence;
+  files?: FileStore;
+  /** PostgreSQL schema for this app's tables (tests isolate themselves with it). */
+  pgSchema?: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface Services {
+  auth: AuthService;
+  users: UsersService;
+  apiKeys: ApiKeysService;
+  revoker: SessionRevoker;
+  presence: Presence;
+}
+
+export interface Wired {
+  services: Services;
+  storage: Storage;
+  files: FileStore;
+  clock: Clock;
+  /** True when this wiring opened the storage (and so must close it). */
+  ownsStorage: boolean;
+}
+
+/**
+ * Opens storage (migrating it to the newest schema) and wires every service. Shared by the HTTP
+ * app and the CLI, so both run the same rules.
+ */
+export async function buildServices(config: Config, deps: AppDeps = {}): Promise<Wired> {
+  const clock = deps.clock ?? systemClock;
+  const dataDir = resolve(config.DATA_DIR);
+  const storage =
+    deps.storage ??
+    openDatabase({ url: config.DATABASE_URL, dataDir, poolSize: config.DATABASE_POOL_SIZE, ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}) });
+  await migrateToLatest(storage.db);
+
+  const files = deps.files ?? new LocalFileStore(join(dataDir, 'uploads'));
+  const presence = deps.presence ?? new MemoryPresence();
+  const secret = loadOrCreateSecret(config.JWT_SECRET, dataDir, 'jwt-secret');
+
+  const sessionsRepo = new SessionsRepo(storage.db);
+  const usersRepo = new UsersRepo(storage.db);
+  const revoker = new SessionRevoker(sessionsRepo, clock);
+  const users = new UsersService({ repo: usersRepo, presence, revoker, avatars: new AvatarService(files), clock, adminEmails: config.ADMIN_EMAILS });
+  const auth = new AuthService({
+    sessions: sessionsRepo,
+    usersRepo,
+    users,
+    revoker,
+    tokens: new AccessTokens(secret, config.ACCESS_TOKEN_TTL, clock),
+    throttle: new LoginThrottle(config.LOGIN_MAX_FAILURES, clock),
+    clock,
+    refreshTtlMs: config.REFRESH_TOKEN_TTL,
+  });
+  const apiKeys = new ApiKeysService(new ApiKeysRepo(storage.db), clock);
+  return { services: { auth, users, apiKeys, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
+}
