@@ -3,3 +3,4 @@ export * from './dto/common.js';
 export * from './dto/users.js';
 export * from './dto/auth.js';
 export * from './dto/api-keys.js';
+export * from './dto/chats.js';

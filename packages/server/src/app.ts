@@ -14,6 +14,7 @@ import { installOpenApi } from './http/openapi.js';
 import { AppError } from './http/problem.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { chatsRoutes } from './modules/chats/chats.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { uploadsRoutes } from './modules/users/uploads.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
@@ -61,7 +62,7 @@ function trustProxy(value: string): boolean | string {
 /** Builds the whole application without listening: main.ts listens, tests may too. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<BuiltApp> {
   const { services, storage, files, ownsStorage } = await buildServices(config, deps);
-  const { auth, users, apiKeys } = services;
+  const { auth, users, apiKeys, chats } = services;
 
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(authRoutes, { auth, authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE });
   await app.register(usersRoutes, { users });
   await app.register(apiKeysRoutes, { apiKeys });
+  await app.register(chatsRoutes, { chats });
   await app.register(uploadsRoutes, { store: files });
 
   return { app, services, storage, config };

@@ -1,12 +1,13 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config/load.js';
+import type { Config } from './config/schema.js';
 import { onShutdownSignal } from './lib/shutdown.js';
 
 /** Loads config, builds the app, listens, and drains on SIGTERM/SIGINT. */
 export async function serve(): Promise<void> {
   loadDotEnv();
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -10,6 +10,8 @@ import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { SessionRevoker } from './modules/auth/session-revoker.js';
 import { SessionsRepo } from './modules/auth/sessions.repo.js';
 import { AccessTokens } from './modules/auth/tokens.js';
+import { ChatsRepo } from './modules/chats/chats.repo.js';
+import { ChatsService } from './modules/chats/chats.service.js';
 import { AvatarService } from './modules/users/avatars.js';
 import { UsersRepo } from './modules/users/users.repo.js';
 import { UsersService } from './modules/users/users.service.js';
@@ -32,6 +34,7 @@ export interface Services {
   auth: AuthService;
   users: UsersService;
   apiKeys: ApiKeysService;
+  chats: ChatsService;
   revoker: SessionRevoker;
   presence: Presence;
 }
@@ -76,5 +79,6 @@ export async function buildServices(config: Config, deps: AppDeps = {}): Promise
     refreshTtlMs: config.REFRESH_TOKEN_TTL,
   });
   const apiKeys = new ApiKeysService(new ApiKeysRepo(storage.db), clock);
-  return { services: { auth, users, apiKeys, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
+  const chats = new ChatsService(new ChatsRepo(storage.db), clock);
+  return { services: { auth, users, apiKeys, chats, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
 }

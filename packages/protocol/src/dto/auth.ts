@@ -1,13 +1,16 @@
 import { Type, type Static } from 'typebox';
 import { Id, Nullable, Timestamp } from './common.js';
-import { Email, FullName, Password, User, Username } from './users.js';
+import { Email, FullName, Password, User, USER_EXAMPLE, Username } from './users.js';
 
-export const RegisterBody = Type.Object({
-  username: Username,
-  email: Email,
-  password: Password,
-  full_name: Type.Optional(FullName),
-});
+export const RegisterBody = Type.Object(
+  {
+    username: Username,
+    email: Email,
+    password: Password,
+    full_name: Type.Optional(FullName),
+  },
+  { examples: [{ username: 'sara_k', email: 'sara@example.com', password: 'correct horse battery', full_name: 'سارا کریمی' }] },
+);
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object(
@@ -17,9 +20,20 @@ export const LoginBody = Type.Object(
     identifier: Type.Optional(Type.String({ maxLength: 254, description: 'Email or username.' })),
     password: Type.String({ maxLength: 256 }),
   },
-  { description: 'One of email, username or identifier, and the password.' },
+  {
+    description: 'One of email, username or identifier, and the password.',
+    examples: [{ email: 'sara@example.com', password: 'correct horse battery' }, { identifier: 'sara_k', password: 'correct horse battery' }],
+  },
 );
 export type LoginBody = Static<typeof LoginBody>;
+
+const tokenExample = {
+  access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzaWQiOiIuLi4iLCJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl',
+  token_type: 'bearer',
+  expires_in: 86400,
+  refresh_token: 'mjr_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5',
+  refresh_expires_in: 2592000,
+};
 
 export const TokenResponse = Type.Object({
   access_token: Type.String({ description: 'JWT (HS256) carrying the session id in `sid`.' }),
@@ -28,7 +42,7 @@ export const TokenResponse = Type.Object({
   refresh_token: Type.String({ description: 'Opaque; rotates on every use. Reusing an old one ends the session.' }),
   refresh_expires_in: Type.Integer({ description: 'Seconds until the refresh token expires.' }),
   user: User,
-});
+}, { examples: [{ ...tokenExample, user: USER_EXAMPLE }] });
 export type TokenResponse = Static<typeof TokenResponse>;
 
 export const AuthResponse = Type.Object({
@@ -36,7 +50,7 @@ export const AuthResponse = Type.Object({
   session_id: Type.String({
     description: 'Session token for X-Session-ID (isht clients): a secret like a token, shown only at register and login.',
   }),
-});
+}, { examples: [{ ...tokenExample, session_id: 'mjs_c2Vzc2lvbnRva2VuZXhhbXBsZXZhbHVlMTIzNDU2', user: USER_EXAMPLE }] });
 export type AuthResponse = Static<typeof AuthResponse>;
 
 export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) });
@@ -58,10 +72,10 @@ export type SessionInfo = Static<typeof SessionInfo>;
 export const ValidateResponse = Type.Object({ valid: Type.Literal(true), user: User, session: SessionInfo });
 export type ValidateResponse = Static<typeof ValidateResponse>;
 
-export const ChangePasswordBody = Type.Object({
-  old_password: Type.String({ maxLength: 256 }),
-  new_password: Password,
-});
+export const ChangePasswordBody = Type.Object(
+  { old_password: Type.String({ maxLength: 256 }), new_password: Password },
+  { examples: [{ old_password: 'correct horse battery', new_password: 'a brand new passphrase' }] },
+);
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
 export const RevokedResponse = Type.Object({

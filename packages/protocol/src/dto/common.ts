@@ -24,7 +24,20 @@ export const Problem = Type.Object(
       Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), { description: 'Per-field problems (400 only).' }),
     ),
   },
-  { description: 'application/problem+json (RFC 9457)' },
+  {
+    description: 'application/problem+json (RFC 9457)',
+    examples: [
+      { type: 'urn:majlis:error:email_taken', title: 'Email taken', status: 409, detail: 'Email already registered', code: 'email_taken' },
+      {
+        type: 'urn:majlis:error:validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request is not valid; see errors for each field.',
+        code: 'validation_failed',
+        errors: [{ field: 'email', message: 'must match format "email"' }],
+      },
+    ],
+  },
 );
 export type Problem = Static<typeof Problem>;
 

@@ -14,6 +14,20 @@ export const Bio = Type.String({ maxLength: 500 });
 export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')]);
 export type Role = Static<typeof Role>;
 
+/** An example user for the OpenAPI document. */
+export const USER_EXAMPLE = {
+  id: '01936d3c-7b1a-7c3e-9d52-3f6a1b2c4d5e',
+  username: 'sara_k',
+  email: 'sara@example.com',
+  full_name: 'سارا کریمی',
+  profile_image: '/uploads/avatars/01936d3c-8f00-7a11-b2c3-d4e5f6a7b8c9.webp',
+  bio: null,
+  role: 'user',
+  is_online: true,
+  last_seen: '2026-01-01T12:00:00.000Z',
+  created_at: '2025-12-01T09:30:00.000Z',
+};
+
 export const User = Type.Object(
   {
     id: Id,
@@ -27,18 +41,27 @@ export const User = Type.Object(
     last_seen: Nullable(Timestamp),
     created_at: Timestamp,
   },
-  { description: 'A user as others see them.' },
+  {
+    description: 'A user as others see them.',
+    examples: [
+      USER_EXAMPLE,
+    ],
+  },
 );
 export type User = Static<typeof User>;
 
-export const UpdateMeBody = Type.Object({
+
+export const UpdateMeBody = Type.Object(
+  {
   username: Type.Optional(Username),
   email: Type.Optional(Email),
   full_name: Type.Optional(Nullable(FullName)),
   bio: Type.Optional(Nullable(Bio)),
   password: Type.Optional(Password),
   current_password: Type.Optional(Type.String({ maxLength: 256, description: 'Required with password.' })),
-});
+  },
+  { examples: [{ full_name: 'Sara K.', bio: 'سلام!' }, { password: 'a new long password', current_password: 'the old password' }] },
+);
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const DeleteMeBody = Type.Object({
@@ -53,7 +76,10 @@ export const UserSearchQuery = Type.Object({
 });
 export type UserSearchQuery = Static<typeof UserSearchQuery>;
 
-export const UserStatus = Type.Object({ user_id: Id, is_online: Type.Boolean(), last_seen: Nullable(Timestamp) });
+export const UserStatus = Type.Object(
+  { user_id: Id, is_online: Type.Boolean(), last_seen: Nullable(Timestamp) },
+  { examples: [{ user_id: '01936d3c-7b1a-7c3e-9d52-3f6a1b2c4d5e', is_online: false, last_seen: '2026-01-01T12:00:00.000Z' }] },
+);
 export type UserStatus = Static<typeof UserStatus>;
 
 export const UserList = Type.Object({

@@ -48,7 +48,8 @@ export class AuthService {
   }
 
   async login(body: LoginBody, client: ClientInfo): Promise<AuthResponse> {
-    const identifier = (body.identifier ?? body.email ?? body.username ?? '').trim();
+    // The first non-blank of the three: form clients often send the unused ones as "".
+    const identifier = [body.identifier, body.email, body.username].map((v) => v?.trim() ?? '').find((v) => v !== '') ?? '';
     if (identifier === '') {
       throw invalidField('email', 'send email, username or identifier');
     }

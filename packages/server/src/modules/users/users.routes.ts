@@ -74,7 +74,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     },
     handler: async (request) => {
       const part = await request.file();
-      if (!part || part.type !== 'file') {
+      if (part?.type !== 'file') {
         throw new AppError('missing_file');
       }
       const data = await part.toBuffer();

@@ -126,7 +126,8 @@ export class UsersService {
       patch.full_name = body.full_name?.trim() || null;
     }
     if (body.bio !== undefined) {
-      patch.bio = body.bio;
+      // Blank means none, as for full_name (and a JSON null may arrive coerced to "").
+      patch.bio = body.bio?.trim() ? body.bio : null;
     }
     if (body.password !== undefined) {
       patch.password_hash = await hashPassword(body.password);
@@ -149,8 +150,10 @@ export class UsersService {
         throw new AppError('incorrect_password');
       }
     }
-    const { current_password: _ignored, ...changes } = body;
-    const updated = await this.patch(row, changes);
+    // Pick the fields a user may change: the body may carry unknown fields (they are not
+    // stripped), and `role` must never pass from here into patch().
+    const { username, email, full_name, bio, password } = body;
+    const updated = await this.patch(row, { username, email, full_name, bio, password });
     if (body.password !== undefined) {
       await this.deps.revoker.revokeAllOf(row.id, 'password_changed', viewer.sessionId);
     }

@@ -77,6 +77,6 @@ describe('errors are problem+json', () => {
   it('a wrong type in a path or query is 400, never 500', async () => {
     const { token } = await register(api);
     expectProblem(await api.get('/api/users?limit=abc', { token }), 403, 'admin_required');
-    expectProblem(await api.get('/api/users/search?query=' + 'x'.repeat(500), { token }), 400, 'validation_failed');
+    expectProblem(await api.get(`/api/users/search?query=${'x'.repeat(500)}`, { token }), 400, 'validation_failed');
   });
 });
