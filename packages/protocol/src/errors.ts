@@ -26,6 +26,13 @@ export const ERRORS = {
   cannot_block_self: def(400, 'Cannot block yourself', 'You cannot block yourself.', 'لا يمكنك حظر نفسك.', 'نمی‌توانید خودتان را مسدود کنید.'),
   missing_file: def(400, 'File missing', 'Send the file as multipart/form-data in the field "file".', 'أرسل الملف بصيغة multipart/form-data في الحقل "file".', 'فایل را به صورت multipart/form-data در فیلد «file» بفرستید.'),
   invalid_image: def(400, 'Invalid image', 'The file could not be read as an image.', 'تعذّرت قراءة الملف كصورة.', 'فایل به عنوان تصویر خوانده نشد.'),
+  cannot_chat_with_self: def(400, 'Cannot chat with yourself', 'You cannot create a chat with yourself.', 'لا يمكنك إنشاء محادثة مع نفسك.', 'نمی‌توانید با خودتان گفتگو بسازید.'),
+  not_a_group: def(400, 'Not a group', 'This chat is not a group.', 'هذه المحادثة ليست مجموعة.', 'این گفتگو گروه نیست.'),
+  invalid_reply: def(400, 'Invalid reply', 'The message replied to is not in this chat.', 'الرسالة المردود عليها ليست في هذه المحادثة.', 'پیامی که به آن پاسخ می‌دهید در این گفتگو نیست.'),
+  message_deleted: def(400, 'Message deleted', 'This message was deleted.', 'حُذفت هذه الرسالة.', 'این پیام حذف شده است.'),
+  not_editable: def(400, 'Not editable', 'Only the text of text messages can be edited.', 'يمكن تعديل نص الرسائل النصية فقط.', 'فقط متن پیام‌های متنی ویرایش‌شدنی است.'),
+  not_forwardable: def(400, 'Not forwardable', 'System messages and deleted messages cannot be forwarded.', 'لا يمكن إعادة توجيه رسائل النظام أو الرسائل المحذوفة.', 'پیام‌های سیستمی و حذف‌شده را نمی‌توان هدایت کرد.'),
+  content_required: def(400, 'Content required', 'Send content: a JSON body {"content": "..."} or ?content=.', 'أرسل المحتوى: نص JSON {"content": "..."} أو ?content=.', 'محتوا را بفرستید: بدنهٔ JSON {"content": "..."} یا ?content=.'),
 
   // 401: who are you?
   not_authenticated: def(401, 'Not authenticated', 'Authentication is required: send Authorization: Bearer <access_token>.', 'المصادقة مطلوبة: أرسل Authorization: Bearer <access_token>.', 'احراز هویت لازم است: Authorization: Bearer <access_token> را بفرستید.'),
@@ -40,12 +47,22 @@ export const ERRORS = {
   // 403: known, but not allowed.
   forbidden: def(403, 'Forbidden', 'You are not allowed to do this.', 'غير مسموح لك بهذا الإجراء.', 'اجازهٔ این کار را ندارید.'),
   admin_required: def(403, 'Admin only', 'Only administrators can do this.', 'هذا الإجراء للمشرفين فقط.', 'این کار فقط برای مدیران مجاز است.'),
+  not_a_member: def(403, 'Not a member', 'You are not a member of this chat.', 'لست عضوًا في هذه المحادثة.', 'شما عضو این گفتگو نیستید.'),
+  chat_admin_required: def(403, 'Chat admins only', 'Only the group\'s owner and admins can do this.', 'هذا الإجراء لمالك المجموعة ومشرفيها فقط.', 'این کار فقط برای مالک و مدیران گروه مجاز است.'),
+  chat_owner_required: def(403, 'Chat owner only', 'Only the group\'s owner can do this.', 'هذا الإجراء لمالك المجموعة فقط.', 'این کار فقط برای مالک گروه مجاز است.'),
+  not_sender: def(403, 'Not the sender', 'Only the sender can do this to the message.', 'هذا الإجراء لمرسل الرسالة فقط.', 'این کار فقط برای فرستندهٔ پیام مجاز است.'),
+  blocked: def(403, 'Blocked', 'You cannot message this user.', 'لا يمكنك مراسلة هذا المستخدم.', 'نمی‌توانید به این کاربر پیام دهید.'),
+  not_public: def(403, 'Not public', 'This group is private: members are added by its admins.', 'هذه المجموعة خاصة: يضيف مشرفوها الأعضاء.', 'این گروه خصوصی است: اعضا را مدیرانش اضافه می‌کنند.'),
+  cannot_remove_owner: def(403, 'Cannot remove the owner', 'The owner cannot be removed from the group.', 'لا يمكن إزالة مالك المجموعة.', 'مالک گروه را نمی‌توان حذف کرد.'),
 
   // 404: no such thing (or not visible to you).
   not_found: def(404, 'Not found', 'There is nothing at this address.', 'لا يوجد شيء على هذا العنوان.', 'در این نشانی چیزی نیست.'),
   user_not_found: def(404, 'User not found', 'User not found', 'المستخدم غير موجود', 'کاربر پیدا نشد'),
   session_not_found: def(404, 'Session not found', 'No such session of yours.', 'لا توجد جلسة كهذه لك.', 'چنین نشستی برای شما وجود ندارد.'),
   api_key_not_found: def(404, 'API key not found', 'No such API key.', 'لا يوجد مفتاح API كهذا.', 'چنین کلید API وجود ندارد.'),
+  chat_not_found: def(404, 'Chat not found', 'Chat not found', 'المحادثة غير موجودة', 'گفتگو پیدا نشد'),
+  message_not_found: def(404, 'Message not found', 'Message not found', 'الرسالة غير موجودة', 'پیام پیدا نشد'),
+  member_not_found: def(404, 'Member not found', 'This user is not a member of the chat.', 'هذا المستخدم ليس عضوًا في المحادثة.', 'این کاربر عضو گفتگو نیست.'),
   file_not_found: def(404, 'File not found', 'No such file, or its link has expired.', 'لا يوجد ملف كهذا أو انتهت صلاحية رابطه.', 'چنین فایلی نیست یا پیوند آن منقضی شده است.'),
 
   // 409: conflicts with what exists.

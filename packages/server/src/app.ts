@@ -9,12 +9,16 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config/schema.js';
 import { installAuth } from './http/auth.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installValidation } from './http/validation.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { AppError } from './http/problem.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { chatsRoutes } from './modules/chats/chats.routes.js';
+import { startEventPruning } from './modules/events/retention.js';
+import { filesRoutes } from './modules/files/files.routes.js';
+import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { uploadsRoutes } from './modules/users/uploads.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
@@ -61,8 +65,8 @@ function trustProxy(value: string): boolean | string {
 
 /** Builds the whole application without listening: main.ts listens, tests may too. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<BuiltApp> {
-  const { services, storage, files, ownsStorage } = await buildServices(config, deps);
-  const { auth, users, apiKeys, chats } = services;
+  const { services, storage, files, clock, ownsStorage } = await buildServices(config, deps);
+  const { auth, users, apiKeys, chats, messages } = services;
 
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
@@ -70,15 +74,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     trustProxy: trustProxy(config.TRUST_PROXY),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidation(app);
 
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
+  let stopPruning = () => {};
+  app.addHook('onReady', async () => {
+    stopPruning = startEventPruning(services.events, config.EVENT_RETENTION, clock, app.log);
+  });
   app.addHook('onClose', async () => {
+    stopPruning();
     if (ownsStorage) {
       await storage.close();
     }
@@ -111,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
     keyGenerator: (request) => (request.auth ? `user:${request.auth.id}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => new AppError('rate_limited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });
+  const authLimiter = app.rateLimit({ max: config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request) => `auth:${request.ip}` });
   await app.register(multipart, {
     limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
   });
@@ -118,10 +129,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   installMetrics(app);
 
   await app.register(healthRoutes, { storage, isClosing: () => closing });
-  await app.register(authRoutes, { auth, authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE });
+  await app.register(authRoutes, { auth, authLimiter });
   await app.register(usersRoutes, { users });
   await app.register(apiKeysRoutes, { apiKeys });
   await app.register(chatsRoutes, { chats });
+  await app.register(messagesRoutes, { messages });
+  await app.register(filesRoutes, { db: storage.db, files: services.files, urls: services.fileUrls, clock });
   await app.register(uploadsRoutes, { store: files });
 
   return { app, services, storage, config };

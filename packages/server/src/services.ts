@@ -10,8 +10,15 @@ import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { SessionRevoker } from './modules/auth/session-revoker.js';
 import { SessionsRepo } from './modules/auth/sessions.repo.js';
 import { AccessTokens } from './modules/auth/tokens.js';
-import { ChatsRepo } from './modules/chats/chats.repo.js';
 import { ChatsService } from './modules/chats/chats.service.js';
+import { ChatViews } from './modules/chats/chats.view.js';
+import { EventsRepo } from './modules/events/events.repo.js';
+import { Outbox } from './modules/events/outbox.js';
+import { FileUrls } from './modules/files/file-urls.js';
+import { FilesService } from './modules/files/files.service.js';
+import { MessagesService } from './modules/messages/messages.service.js';
+import { MessageViews } from './modules/messages/messages.view.js';
+import { type Bus, MemoryBus } from './realtime/bus/bus.js';
 import { AvatarService } from './modules/users/avatars.js';
 import { UsersRepo } from './modules/users/users.repo.js';
 import { UsersService } from './modules/users/users.service.js';
@@ -24,6 +31,7 @@ export interface AppDeps {
   clock?: Clock;
   storage?: Storage;
   presence?: Presence;
+  bus?: Bus;
   files?: FileStore;
   /** PostgreSQL schema for this app's tables (tests isolate themselves with it). */
   pgSchema?: string;
@@ -35,6 +43,11 @@ export interface Services {
   users: UsersService;
   apiKeys: ApiKeysService;
   chats: ChatsService;
+  messages: MessagesService;
+  files: FilesService;
+  fileUrls: FileUrls;
+  events: EventsRepo;
+  bus: Bus;
   revoker: SessionRevoker;
   presence: Presence;
 }
@@ -79,6 +92,22 @@ export async function buildServices(config: Config, deps: AppDeps = {}): Promise
     refreshTtlMs: config.REFRESH_TOKEN_TTL,
   });
   const apiKeys = new ApiKeysService(new ApiKeysRepo(storage.db), clock);
-  const chats = new ChatsService(new ChatsRepo(storage.db), clock);
-  return { services: { auth, users, apiKeys, chats, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
+  const bus = deps.bus ?? new MemoryBus();
+  const outbox = new Outbox(storage.db, bus, clock);
+  const fileUrls = new FileUrls(secret, config.FILE_URL_TTL, clock);
+  const filesService = new FilesService(files);
+  const messageViews = new MessageViews(fileUrls);
+  const chats = new ChatsService({
+    db: storage.db,
+    outbox,
+    users,
+    images: new AvatarService(files),
+    views: new ChatViews(users, () => clock.now()),
+    messageViews,
+    clock,
+  });
+  const messages = new MessagesService({ db: storage.db, outbox, views: messageViews, files: filesService, users, clock });
+  const events = new EventsRepo(storage.db);
+  return {
+    services: { auth, users, apiKeys, chats, messages, files: filesService, fileUrls, events, bus, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
 }

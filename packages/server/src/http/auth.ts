@@ -34,8 +34,19 @@ function requirementOf(request: FastifyRequest): AuthRequirement {
   return request.routeOptions.url?.startsWith('/api/') ? 'user' : 'none';
 }
 
-function isApiOrSocket(url: string): boolean {
-  return url.startsWith('/api/') || url === '/api' || url.startsWith('/ws');
+function isApiOrSocket(request: FastifyRequest): boolean {
+  // The matched route's pattern, not the raw URL: the router decodes %-escapes, so `/%61pi/...`
+  // reaches the `/api/...` routes while its raw URL does not start with `/api`.
+  let path = request.routeOptions.url;
+  if (path === undefined) {
+    const raw = request.url.split('?')[0] ?? '';
+    try {
+      path = decodeURIComponent(raw);
+    } catch {
+      path = raw;
+    }
+  }
+  return path.startsWith('/api/') || path === '/api' || path.startsWith('/ws');
 }
 
 /** The credential a request carries: an access token, or an isht session token. */
@@ -65,7 +76,7 @@ function credentialOf(request: FastifyRequest): { kind: 'access' | 'session'; to
 export function installAuth(app: FastifyInstance, deps: AuthHookDeps): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
-    if (deps.apiKeyRequired && isApiOrSocket(request.url)) {
+    if (deps.apiKeyRequired && isApiOrSocket(request)) {
       const key = request.headers['x-api-key'];
       if (typeof key !== 'string' || key === '') {
         throw new AppError('api_key_required');
@@ -80,10 +91,16 @@ export function installAuth(app: FastifyInstance, deps: AuthHookDeps): void {
     }
     const credential = credentialOf(request);
     if (credential) {
-      request.auth =
-        credential.kind === 'access'
-          ? await deps.auth.authenticateAccessToken(credential.token)
-          : await deps.auth.authenticateSessionToken(credential.token);
+      try {
+        request.auth =
+          credential.kind === 'access' ? await deps.auth.authenticateAccessToken(credential.token) : await deps.auth.authenticateSessionToken(credential.token);
+      } catch (error) {
+        // An 'optional' route goes on anonymously past a stale credential: logout must still end
+        // a session by its refresh token after the access token sent along has expired.
+        if (requirement !== 'optional' || !(error instanceof AppError)) {
+          throw error;
+        }
+      }
     }
     if (!request.auth && (requirement === 'user' || requirement === 'admin')) {
       throw new AppError('not_authenticated', {}, { headers: { 'www-authenticate': 'Bearer' } });

@@ -23,6 +23,8 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'auth', description: 'Accounts, login, sessions and tokens' },
         { name: 'users', description: 'Profiles, search, presence and blocks' },
+        { name: 'chats', description: 'Direct chats, groups and membership' },
+        { name: 'messages', description: 'Messages, files, receipts, reactions and search' },
         { name: 'admin', description: 'Administration (admin role)' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],

@@ -6,10 +6,6 @@ export function problems(...statuses: number[]): Record<number, typeof Problem> 
   return Object.fromEntries(statuses.map((s) => [s, Problem]));
 }
 
-/** Per-route rate limit for login, register and refresh: counted per IP, stricter than the default. */
-export function authRateLimit(perMinute: number) {
-  return { max: perMinute, timeWindow: 60_000, keyGenerator: (req: { ip: string }) => `auth:${req.ip}` };
-}
 
 /**
  * A body that may be left out entirely: Fastify validates a missing body as null, so accept null

@@ -48,6 +48,9 @@ export function openDatabase(options: DatabaseOptions): Storage {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // SQLite's own lower() folds ASCII only, so lower('Élodie') stayed 'Élodie' and searches (which
+  // compare lower(column) with text lower-cased in JS) missed every non-ASCII capital.
+  sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

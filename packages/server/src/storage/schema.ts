@@ -92,6 +92,69 @@ export interface ChatMembersTable {
   muted_until: number | null;
 }
 
+export interface MessagesTable {
+  rid: Generated<number>;
+  id: string;
+  chat_id: string;
+  seq: number;
+  /** the author; for system messages the member who caused them. */
+  sender_id: string | null;
+  type: 'text' | 'image' | 'file' | 'audio' | 'video' | 'system';
+  content: string | null;
+  /** folded copy of content for search (lib/text/fold.ts); null when deleted. */
+  search_text: string | null;
+  file_id: string | null;
+  reply_to_id: string | null;
+  forwarded_from_id: string | null;
+  client_id: string | null;
+  edited_at: number | null;
+  deleted_at: number | null;
+  created_at: number;
+}
+
+export interface MessageEditsTable {
+  id: string;
+  message_id: string;
+  /** the content before this edit */
+  content: string;
+  edited_at: number;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: number;
+}
+
+export interface FilesTable {
+  id: string;
+  chat_id: string;
+  uploader_id: string;
+  storage_key: string;
+  thumb_key: string | null;
+  /** the client's file name, for display and downloads only (never a path) */
+  name: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  /** the chat whose members see it, or null for an event addressed to user_id only */
+  chat_id: string | null;
+  /** set for events addressed to one user (e.g. chat_removed after removal) */
+  user_id: string | null;
+  type: string;
+  /** JSON of the event as sent to clients, without cursor */
+  payload: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -100,4 +163,9 @@ export interface Database {
   blocks: BlocksTable;
   chats: ChatsTable;
   chat_members: ChatMembersTable;
+  messages: MessagesTable;
+  message_edits: MessageEditsTable;
+  reactions: ReactionsTable;
+  files: FilesTable;
+  events: EventsTable;
 }

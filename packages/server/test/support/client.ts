@@ -22,11 +22,11 @@ export class Api {
     if (opts.token) {
       headers.authorization = `Bearer ${opts.token}`;
     }
-    let body: BodyInit | undefined;
+    let body: NonNullable<Parameters<typeof fetch>[1]>['body'];
     if (opts.form) {
       body = opts.form;
     } else if (opts.raw !== undefined) {
-      body = opts.raw as BodyInit;
+      body = opts.raw as NonNullable<Parameters<typeof fetch>[1]>['body'];
     } else if (opts.body !== undefined) {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(opts.body);

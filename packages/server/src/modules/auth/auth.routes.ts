@@ -13,15 +13,16 @@ import {
   ValidateResponse,
 } from '@majlis/protocol';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { caller } from '../../http/auth.js';
-import { authRateLimit, optionalBody, problems } from '../../http/schemas.js';
+import { optionalBody, problems } from '../../http/schemas.js';
 import type { AuthService, ClientInfo } from './auth.service.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
-  authRateLimitPerMinute: number;
+  /** One limiter shared by login, register and refresh: counted together per IP. */
+  authLimiter: onRequestHookHandler;
 }
 
 const tags = ['auth'];
@@ -32,11 +33,13 @@ function clientOf(request: FastifyRequest): ClientInfo {
 }
 
 /** Register, login, refresh, logout and sessions. */
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authRateLimitPerMinute }) => {
-  const strict = { auth: 'none' as const, rateLimit: authRateLimit(authRateLimitPerMinute) };
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authLimiter }) => {
+  // The general per-user limit is replaced by the stricter shared per-IP one here.
+  const strict = { auth: 'none' as const, rateLimit: false as const };
 
   app.post('/api/auth/register', {
     config: strict,
+    onRequest: authLimiter,
     schema: {
       tags,
       summary: 'Create an account and log in',
@@ -48,6 +51,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
 
   app.post('/api/auth/login', {
     config: strict,
+    onRequest: authLimiter,
     schema: {
       tags,
       summary: 'Log in with email, username or identifier',
@@ -60,6 +64,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
 
   app.post('/api/auth/refresh', {
     config: strict,
+    onRequest: authLimiter,
     schema: {
       tags,
       summary: 'Rotate the refresh token and get a new access token',

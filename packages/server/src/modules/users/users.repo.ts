@@ -178,6 +178,8 @@ export class UsersRepo {
       .innerJoin('users', 'users.id', 'blocks.blocked_id')
       .selectAll('users')
       .where('blocks.blocker_id', '=', blockerId)
+      // A deleted account is gone everywhere (404): listing it would offer an unblock that 404s.
+      .where('users.deleted_at', 'is', null)
       .orderBy('blocks.created_at', 'desc')
       .execute();
   }

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001_identity.js';
 import * as m002 from './002_chats.js';
+import * as m003 from './003_messages.js';
 
 /**
  * Every migration, in order. Names are permanent: a shipped migration is never edited, only
@@ -9,4 +10,5 @@ import * as m002 from './002_chats.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '001_identity': m001,
   '002_chats': m002,
+  '003_messages': m003,
 };

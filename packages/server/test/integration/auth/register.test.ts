@@ -118,9 +118,15 @@ describe('POST /api/auth/register', () => {
     it('a conflict creates no account and no session', async () => {
       const fields = newUserFields();
       expect((await api.post('/api/auth/register', { body: fields })).status).toBe(201);
-      const before = await server.storage.db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const before = await server.storage.db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       expectProblem(await api.post('/api/auth/register', { body: { ...fields, username: `${fields.username}x` } }), 409, 'email_taken');
-      const after = await server.storage.db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const after = await server.storage.db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(after.n)).toBe(Number(before.n));
       // The first account's password still works: the conflict changed nothing.
       expect((await api.post('/api/auth/login', { body: { email: fields.email, password: fields.password } })).status).toBe(200);

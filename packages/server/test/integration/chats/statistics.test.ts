@@ -35,7 +35,7 @@ describe('GET /api/chats/statistics', () => {
     await insertChat('c-gone', 'group', false, [a.user.id], true);
     const res = await api.get('/api/chats/statistics', { token: admin.token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ total_chats: 3, direct_chats: 1, group_chats: 2, public_groups: 1, new_last_24h: 3, memberships: 6 });
+    expect(res.body).toEqual({ total_chats: 3, direct_chats: 1, group_chats: 2, public_groups: 1, new_last_24h: 3, memberships: 6, total_messages: 0, messages_last_24h: 0 });
   });
 
   it('is for admins only', async () => {

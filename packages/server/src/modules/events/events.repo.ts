@@ -1,0 +1,66 @@
+import type { Transaction } from 'kysely';
+import type { Db } from '../../storage/db.js';
+import type { Database } from '../../storage/schema.js';
+import type { DomainEvent } from '../../realtime/bus/bus.js';
+
+export interface NewEvent {
+  chat_id: string | null;
+  user_id: string | null;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** All SQL about the event log. */
+export class EventsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Appends events inside the caller's transaction; returns them with their ids. */
+  static async append(trx: Transaction<Database>, events: readonly NewEvent[], now: number): Promise<DomainEvent[]> {
+    const stored: DomainEvent[] = [];
+    for (const e of events) {
+      const row = await trx
+        .insertInto('events')
+        .values({ chat_id: e.chat_id, user_id: e.user_id, type: e.type, payload: JSON.stringify(e.payload), created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      stored.push({ id: Number(row.id), chat_id: e.chat_id, user_id: e.user_id, type: e.type, payload: e.payload, created_at: now });
+    }
+    return stored;
+  }
+
+  /** Events after `cursor` that `userId` may see: those of `chatIds`, and those addressed to them. */
+  async listAfter(cursor: number, userId: string, chatIds: readonly string[], limit: number): Promise<DomainEvent[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '>', cursor)
+      .where((eb) => {
+        const visible = [eb('user_id', '=', userId)];
+        if (chatIds.length > 0) {
+          visible.push(eb.and([eb('chat_id', 'in', chatIds), eb('user_id', 'is', null)]));
+        }
+        return eb.or(visible);
+      })
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), chat_id: r.chat_id, user_id: r.user_id, type: r.type, payload: JSON.parse(r.payload), created_at: r.created_at }));
+  }
+
+  /** The smallest id still kept (null when the log is empty). */
+  async oldestId(): Promise<number | null> {
+    const row = await this.db.selectFrom('events').select((eb) => eb.fn.min<number>('id').as('id')).executeTakeFirst();
+    return row?.id == null ? null : Number(row.id);
+  }
+
+  async newestId(): Promise<number> {
+    const row = await this.db.selectFrom('events').select((eb) => eb.fn.max<number>('id').as('id')).executeTakeFirst();
+    return row?.id == null ? 0 : Number(row.id);
+  }
+
+  /** Deletes events older than `before`; returns how many. */
+  async prune(before: number): Promise<number> {
+    const result = await this.db.deleteFrom('events').where('created_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

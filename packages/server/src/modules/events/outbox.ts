@@ -1,0 +1,37 @@
+import type { Transaction } from 'kysely';
+import type { Clock } from '../../lib/clock.js';
+import type { Bus, DomainEvent } from '../../realtime/bus/bus.js';
+import type { Db } from '../../storage/db.js';
+import type { Database } from '../../storage/schema.js';
+import { EventsRepo, type NewEvent } from './events.repo.js';
+
+export type Trx = Transaction<Database>;
+export type Emit = (event: NewEvent) => void;
+
+/**
+ * The transactional outbox: a change and the events describing it are written in one transaction,
+ * and the events are published only after it commits. A rolled-back change publishes nothing; a
+ * committed one is in the log even if the process dies before publishing (clients resume from it).
+ */
+export class Outbox {
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+  ) {}
+
+  async run<T>(work: (trx: Trx, emit: Emit) => Promise<T>): Promise<T> {
+    let stored: DomainEvent[] = [];
+    const result = await this.db.transaction().execute(async (trx) => {
+      const pending: NewEvent[] = [];
+      const value = await work(trx, (event) => pending.push(event));
+      stored = await EventsRepo.append(trx, pending, this.clock.now());
+      return value;
+    });
+    // Publish after commit: a rolled-back change must never reach a socket.
+    if (stored.length > 0) {
+      this.bus.publish(stored);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,195 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, FilesTable, MessagesTable, ReactionsTable } from '../../storage/schema.js';
+import { isPostgres } from '../../storage/dialects/detect.js';
+
+export type MessageRow = Omit<MessagesTable, 'rid'> & { rid?: number };
+export type FileRow = FilesTable;
+export type ReactionRow = ReactionsTable;
+
+const COLUMNS = [
+  'id',
+  'chat_id',
+  'seq',
+  'sender_id',
+  'type',
+  'content',
+  'search_text',
+  'file_id',
+  'reply_to_id',
+  'forwarded_from_id',
+  'client_id',
+  'edited_at',
+  'deleted_at',
+  'created_at',
+] as const;
+
+/** All SQL about messages, edits, reactions and files. Bind it to a transaction with `new MessagesRepo(trx)`. */
+export class MessagesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: MessageRow): Promise<void> {
+    const { rid: _rid, ...values } = row;
+    await this.db.insertInto('messages').values(values).execute();
+  }
+
+  findById(id: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  findManyByIds(ids: readonly string[]): Promise<MessageRow[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.db.selectFrom('messages').select(COLUMNS).where('id', 'in', ids).execute();
+  }
+
+  /** The message a sender already sent with this client_id in this chat (exactly-once). */
+  findByClientId(chatId: string, senderId: string, clientId: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom('messages')
+      .select(COLUMNS)
+      .where('chat_id', '=', chatId)
+      .where('sender_id', '=', senderId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  /** The newest `limit` messages after skipping `skip` from the newest, returned oldest → newest. */
+  async pageFromNewest(chatId: string, skip: number, limit: number): Promise<MessageRow[]> {
+    const rows = await this.db.selectFrom('messages').select(COLUMNS).where('chat_id', '=', chatId).orderBy('seq', 'desc').offset(skip).limit(limit).execute();
+    return rows.reverse();
+  }
+
+  /** The `limit` messages just before `seq` (an index range scan: as fast at any depth), oldest → newest. */
+  async pageBefore(chatId: string, seq: number, limit: number): Promise<MessageRow[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(COLUMNS)
+      .where('chat_id', '=', chatId)
+      .where('seq', '<', seq)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse();
+  }
+
+  pageAfter(chatId: string, seq: number, limit: number): Promise<MessageRow[]> {
+    return this.db.selectFrom('messages').select(COLUMNS).where('chat_id', '=', chatId).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+  }
+
+  findBySeq(chatId: string, seq: number): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').select(COLUMNS).where('chat_id', '=', chatId).where('seq', '=', seq).executeTakeFirst();
+  }
+
+  /** The newest message of each chat: the one whose seq is the chat's last_seq (seqs have no gaps). */
+  lastOf(chatIds: readonly string[]): Promise<MessageRow[]> {
+    if (chatIds.length === 0) {
+      return Promise.resolve([]);
+    }
+    return this.db
+      .selectFrom('messages')
+      .innerJoin('chats', (join) => join.onRef('chats.id', '=', 'messages.chat_id').onRef('chats.last_seq', '=', 'messages.seq'))
+      .select(COLUMNS.map((c) => `messages.${c}` as const))
+      .where('messages.chat_id', 'in', chatIds)
+      .execute();
+  }
+
+  async update(id: string, patch: Partial<MessageRow>): Promise<void> {
+    await this.db.updateTable('messages').set(patch).where('id', '=', id).execute();
+  }
+
+  async insertEdit(row: { id: string; message_id: string; content: string; edited_at: number }): Promise<void> {
+    await this.db.insertInto('message_edits').values(row).execute();
+  }
+
+  edits(messageId: string) {
+    return this.db.selectFrom('message_edits').select(['content', 'edited_at']).where('message_id', '=', messageId).orderBy('edited_at').orderBy('id').execute();
+  }
+
+  /** Messages after `afterSeq` not sent by `userId` (what reading to the end marks read). */
+  async countFromOthers(chatId: string, userId: string, afterSeq: number, upToSeq: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('chat_id', '=', chatId)
+      .where('seq', '>', afterSeq)
+      .where('seq', '<=', upToSeq)
+      .where((eb) => eb.or([eb('sender_id', 'is', null), eb('sender_id', '!=', userId)]))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  // Reactions
+
+  reactionsOf(messageIds: readonly string[]): Promise<ReactionRow[]> {
+    if (messageIds.length === 0) {
+      return Promise.resolve([]);
+    }
+    return this.db.selectFrom('reactions').selectAll().where('message_id', 'in', messageIds).orderBy('created_at').orderBy('user_id').execute();
+  }
+
+  /** Adds the reaction, or removes it if it was there; true when added. */
+  async toggleReaction(messageId: string, userId: string, emoji: string, now: number): Promise<boolean> {
+    const removed = await this.db
+      .deleteFrom('reactions')
+      .where('message_id', '=', messageId)
+      .where('user_id', '=', userId)
+      .where('emoji', '=', emoji)
+      .executeTakeFirst();
+    if (Number(removed.numDeletedRows) > 0) {
+      return false;
+    }
+    await this.db.insertInto('reactions').values({ message_id: messageId, user_id: userId, emoji, created_at: now }).execute();
+    return true;
+  }
+
+  async deleteReactions(messageId: string): Promise<void> {
+    await this.db.deleteFrom('reactions').where('message_id', '=', messageId).execute();
+  }
+
+  // Files
+
+  async insertFile(row: FileRow): Promise<void> {
+    await this.db.insertInto('files').values(row).execute();
+  }
+
+  findFile(id: string): Promise<FileRow | undefined> {
+    return this.db.selectFrom('files').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  }
+
+  filesByIds(ids: readonly string[]): Promise<FileRow[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.db.selectFrom('files').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+  }
+
+  async markFileDeleted(id: string, now: number): Promise<void> {
+    await this.db.updateTable('files').set({ deleted_at: now }).where('id', '=', id).execute();
+  }
+
+  // Search
+
+  /**
+   * Messages in `chatIds` whose folded text contains every folded term, newest first. SQLite uses
+   * its FTS5 index (prefix match per term); PostgreSQL scans with LIKE for now.
+   */
+  async search(chatIds: readonly string[], terms: readonly string[], limit: number, beforeCreatedAt?: number): Promise<MessageRow[]> {
+    if (chatIds.length === 0 || terms.length === 0) {
+      return [];
+    }
+    let q = this.db
+      .selectFrom('messages')
+      .select(COLUMNS.map((c) => `messages.${c}` as const))
+      .where('messages.chat_id', 'in', chatIds)
+      .where('messages.deleted_at', 'is', null);
+    if (isPostgres(this.db)) {
+      for (const term of terms) {
+        const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q = q.where(sql<boolean>`messages.search_text like ${pattern} escape '\\'`);
+      }
+    } else {
+      // Each term quoted (so FTS syntax in user input is literal) and prefix-matched.
+      const match = terms.map((t) => `"${t.replace(/"/g, '""')}"*`).join(' ');
+      q = q.where(sql<boolean>`messages.rid in (select rowid from messages_fts where messages_fts match ${match})`);
+    }
+    if (beforeCreatedAt !== undefined) {
+      q = q.where('messages.created_at', '<', beforeCreatedAt);
+    }
+    return q.orderBy('messages.created_at', 'desc').orderBy('messages.id', 'desc').limit(limit).execute();
+  }
+}
