@@ -35,6 +35,8 @@ export interface AppDeps {
   files?: FileStore;
   /** PostgreSQL schema for this app's tables (tests isolate themselves with it). */
   pgSchema?: string;
+  /** Called with the SQL of every query (tests count queries). */
+  onQuery?: (sql: string) => void;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -70,7 +72,13 @@ export async function buildServices(config: Config, deps: AppDeps = {}): Promise
   const dataDir = resolve(config.DATA_DIR);
   const storage =
     deps.storage ??
-    openDatabase({ url: config.DATABASE_URL, dataDir, poolSize: config.DATABASE_POOL_SIZE, ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}) });
+    openDatabase({
+      url: config.DATABASE_URL,
+      dataDir,
+      poolSize: config.DATABASE_POOL_SIZE,
+      ...(deps.pgSchema ? { pgSchema: deps.pgSchema } : {}),
+      ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
+    });
   await migrateToLatest(storage.db);
 
   const files = deps.files ?? new LocalFileStore(join(dataDir, 'uploads'));

@@ -16,12 +16,19 @@ export interface DatabaseOptions {
   poolSize: number;
   /** PostgreSQL schema to use (tests give each file its own). */
   pgSchema?: string;
+  /** Called with every executed query's SQL (tests count queries with it). */
+  onQuery?: (sql: string) => void;
 }
 
 export interface Storage {
   db: Db;
   dialect: Dialect;
   close(): Promise<void>;
+}
+
+function logOption(options: DatabaseOptions) {
+  const { onQuery } = options;
+  return onQuery ? { log: (event: { query: { sql: string } }) => onQuery(event.query.sql) } : {};
 }
 
 /** Opens the database named by the options (SQLite in WAL mode, or a PostgreSQL pool). */
@@ -35,7 +42,7 @@ export function openDatabase(options: DatabaseOptions): Storage {
       types,
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...logOption(options) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = options.url.startsWith('sqlite:') ? options.url.slice('sqlite:'.length) : resolve(options.dataDir, 'majlis.db');
@@ -51,7 +58,7 @@ export function openDatabase(options: DatabaseOptions): Storage {
   // SQLite's own lower() folds ASCII only, so lower('Élodie') stayed 'Élodie' and searches (which
   // compare lower(column) with text lower-cased in JS) missed every non-ASCII capital.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...logOption(options) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { buildApp, type BuiltApp } from '../../src/app.js';
+import { type AppDeps, buildApp, type BuiltApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/lib/clock.js';
 
@@ -39,7 +39,7 @@ async function dropPgSchema(schema: string): Promise<void> {
 }
 
 /** Starts a server with test-friendly config (generous auth limits, silent logs) plus `env`. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, deps: Omit<AppDeps, 'clock' | 'pgSchema'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'majlis-test-'));
   const pgSchema = TEST_DATABASE_URL ? await createPgSchema() : undefined;
   const config = loadConfig({
@@ -51,7 +51,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ...env,
   });
   const clock = new ManualClock(Date.now());
-  const built = await buildApp(config, { clock, ...(pgSchema ? { pgSchema } : {}) });
+  const built = await buildApp(config, { ...deps, clock, ...(pgSchema ? { pgSchema } : {}) });
   const url = await built.app.listen({ port: 0, host: '127.0.0.1' });
   return {
     ...built,

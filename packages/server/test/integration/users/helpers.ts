@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { newId } from '../../../src/lib/ids.js';
-import { Api, register, type Registered } from '../../support/client.js';
+import { type Api, register, type Registered } from '../../support/client.js';
 import type { TestServer } from '../../support/server.js';
 
 /** The email ADMIN_EMAILS names in these tests: registering it makes an admin. */

@@ -15,6 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+let seq = 0;
+/** A short suffix unique within this file's run. */
+function uniq(): string {
+  seq += 1;
+  return `${Date.now().toString(36).slice(-5)}${seq}`;
+}
+
 const USER_KEYS = ['bio', 'created_at', 'email', 'full_name', 'id', 'is_online', 'last_seen', 'profile_image', 'role', 'username'];
 
 async function loginStatus(identifier: string, password: string): Promise<number> {
@@ -90,13 +97,14 @@ describe.each(['PUT', 'PATCH'] as const)('%s /api/users/me', (method) => {
     const cleared = await send(me.token, { full_name: null, bio: null });
     expect(cleared.status).toBe(200);
     expect(cleared.body).toMatchObject({ full_name: null, bio: null });
-    await send(me.token, { full_name: 'Back' });
-    expect((await send(me.token, { full_name: '   ' })).body.full_name).toBeNull();
+    await send(me.token, { full_name: 'Back', bio: 'Back too' });
+    const blank = await send(me.token, { full_name: '   ', bio: '' });
+    expect(blank.body).toMatchObject({ full_name: null, bio: null });
   });
 
   it('changes the username; the new one logs in and the old one is free', async () => {
     const me = await register(api);
-    const newName = `renamed_${me.user.id.slice(-6)}`.replace(/-/g, '');
+    const newName = `renamed_${uniq()}`;
     const res = await send(me.token, { username: newName });
     expect(res.status).toBe(200);
     expect(res.body.username).toBe(newName);
@@ -110,11 +118,11 @@ describe.each(['PUT', 'PATCH'] as const)('%s /api/users/me', (method) => {
 
   it('accepts usernames in any script, and a case change of my own username', async () => {
     const me = await register(api);
-    const arabic = `مريم_${Date.now().toString().slice(-6)}`;
+    const arabic = `مريم_${uniq()}`;
     const res = await send(me.token, { username: arabic });
     expect(res.status).toBe(200);
     expect(res.body.username).toBe(arabic);
-    const latin = await register(api, { username: `Case_${Date.now().toString(36)}` });
+    const latin = await register(api, { username: `Case_${uniq()}` });
     const upper = await send(latin.token, { username: latin.username.toUpperCase() });
     expect(upper.status).toBe(200);
     expect(upper.body.username).toBe(latin.username.toUpperCase());
@@ -122,7 +130,7 @@ describe.each(['PUT', 'PATCH'] as const)('%s /api/users/me', (method) => {
 
   it('changes the email; login follows it and the old email is free again', async () => {
     const me = await register(api);
-    const newEmail = `moved_${me.user.id.slice(-8)}@example.org`;
+    const newEmail = `moved_${uniq()}@example.org`;
     const res = await send(me.token, { email: newEmail });
     expect(res.status).toBe(200);
     expect(res.body.email).toBe(newEmail);
@@ -133,7 +141,7 @@ describe.each(['PUT', 'PATCH'] as const)('%s /api/users/me', (method) => {
     expect(other.status).toBe(201);
   });
 
-  it('409 username_taken for another user\'s username, in any case', async () => {
+  it("409 username_taken for another user's username, in any case", async () => {
     const taken = await register(api);
     const me = await register(api);
     expectProblem(await send(me.token, { username: taken.username }), 409, 'username_taken');
@@ -141,7 +149,7 @@ describe.each(['PUT', 'PATCH'] as const)('%s /api/users/me', (method) => {
     expect((await api.get('/api/users/me', { token: me.token })).body.username).toBe(me.username);
   });
 
-  it('409 email_taken for another user\'s email, in any case', async () => {
+  it("409 email_taken for another user's email, in any case", async () => {
     const taken = await register(api);
     const me = await register(api);
     expectProblem(await send(me.token, { email: taken.email }), 409, 'email_taken');
@@ -163,15 +171,39 @@ describe.each(['PUT', 'PATCH'] as const)('%s /api/users/me', (method) => {
       [{ full_name: 'n'.repeat(101) }, 'full_name'],
       [{ bio: 'b'.repeat(501) }, 'bio'],
       [{ password: 'short', current_password: me.password }, 'password'],
+      [{ full_name: { first: 'A' } }, 'full_name'],
+      // JSON bodies are not type-coerced: a number is not a string.
       [{ full_name: 42 }, 'full_name'],
+      [{ bio: true }, 'bio'],
+      [{ email: ['a@example.com', 'b@example.com'] }, 'email'],
     ];
     for (const [body, field] of cases) {
       const res = await send(me.token, body);
       expectProblem(res, 400, 'validation_failed');
-      expect(res.body.errors.map((e: { field: string }) => e.field), JSON.stringify(body)).toContain(field);
+      expect(
+        res.body.errors.map((e: { field: string }) => e.field),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     const broken = await api.request(method, '/api/users/me', { token: me.token, raw: '{"bio":', headers: { 'content-type': 'application/json' } });
     expectProblem(broken, 400, 'invalid_json');
+    for (const raw of ['[]', '"bio"', 'null']) {
+      const res = await api.request(method, '/api/users/me', { token: me.token, raw, headers: { 'content-type': 'application/json' } });
+      expectProblem(res, 400, 'validation_failed');
+    }
+    expect((await api.get('/api/users/me', { token: me.token })).body).toMatchObject({ username: me.username, email: me.email, bio: null });
+  });
+
+  it('409 for a username that differs only by Unicode width (NFKC)', async () => {
+    // Letters only (fullwidth digits would fold too, but keep it readable): a unique number in base 16, 0-f as a-p.
+    seq += 1;
+    const tag = (Date.now() * 100 + seq).toString(16).replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)));
+    const ascii = await register(api, { username: `wide${tag}` });
+    const me = await register(api);
+    const fullwidth = `ｗｉｄｅ${tag}`;
+    expect(fullwidth.normalize('NFKC')).toBe(ascii.username);
+    expectProblem(await send(me.token, { username: fullwidth }), 409, 'username_taken');
+    expectProblem(await send(me.token, { username: fullwidth.toUpperCase() }), 409, 'username_taken');
   });
 
   it('ignores unknown fields, and cannot be used to change my role', async () => {
@@ -305,7 +337,9 @@ describe('DELETE /api/users/me', () => {
 
   it('removes my profile image file', async () => {
     const me = await register(api);
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     const upload = await api.post('/api/users/me/profile-image', { token: me.token, form: fileForm(png) });
     expect(upload.status).toBe(200);
     expect((await download(server.url, upload.body.profile_image)).status).toBe(200);
