@@ -21,7 +21,8 @@ const MAP: Record<string, string> = {
   '\u06D5': '\u0647', // ە ae
 };
 
-const DROP = /[\u0640\u200C\u200D\u200E\u200F\u061C]/g; // tatweel, ZWNJ, ZWJ, direction marks
+// tatweel, ZWNJ, ZWJ, direction marks (an alternation, not a class: ZWJ inside a class reads as a joiner)
+const DROP = /\u0640|\u200C|\u200D|\u200E|\u200F|\u061C/g;
 const MARKS = /\p{M}/gu;
 
 function digit(ch: string): string {

@@ -25,7 +25,9 @@ export function receipts(message: Pick<MessageRow, 'seq' | 'sender_id'>, members
 export function reactionMap(rows: readonly ReactionRow[]): Reactions {
   const out: Reactions = {};
   for (const r of rows) {
-    (out[r.emoji] ??= []).push(r.user_id);
+    const users = out[r.emoji] ?? [];
+    users.push(r.user_id);
+    out[r.emoji] = users;
   }
   return out;
 }
