@@ -22,6 +22,8 @@ import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { uploadsRoutes } from './modules/users/uploads.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
+import { installRealtime } from './realtime/index.js';
+import type { Hub } from './realtime/hub.js';
 import { buildServices, type AppDeps, type Services } from './services.js';
 import type { Storage } from './storage/db.js';
 
@@ -29,6 +31,7 @@ export type { AppDeps, Services } from './services.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
+  hub: Hub;
   services: Services;
   storage: Storage;
   config: Config;
@@ -135,7 +138,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(chatsRoutes, { chats });
   await app.register(messagesRoutes, { messages });
   await app.register(filesRoutes, { db: storage.db, files: services.files, urls: services.fileUrls, clock });
+  const { hub } = await installRealtime(app, services, storage, config);
   await app.register(uploadsRoutes, { store: files });
 
-  return { app, services, storage, config };
+  return { app, hub, services, storage, config };
 }

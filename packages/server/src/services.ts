@@ -50,6 +50,8 @@ export interface Services {
   fileUrls: FileUrls;
   events: EventsRepo;
   bus: Bus;
+  outbox: Outbox;
+  clock: Clock;
   revoker: SessionRevoker;
   presence: Presence;
 }
@@ -117,5 +119,5 @@ export async function buildServices(config: Config, deps: AppDeps = {}): Promise
   const messages = new MessagesService({ db: storage.db, outbox, views: messageViews, files: filesService, users, clock });
   const events = new EventsRepo(storage.db);
   return {
-    services: { auth, users, apiKeys, chats, messages, files: filesService, fileUrls, events, bus, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
+    services: { auth, users, apiKeys, chats, messages, files: filesService, fileUrls, events, bus, outbox, clock, revoker, presence }, storage, files, clock, ownsStorage: !deps.storage };
 }

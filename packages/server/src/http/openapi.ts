@@ -25,6 +25,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'users', description: 'Profiles, search, presence and blocks' },
         { name: 'chats', description: 'Direct chats, groups and membership' },
         { name: 'messages', description: 'Messages, files, receipts, reactions and search' },
+        { name: 'realtime', description: 'The event stream without WebSockets (SSE, long poll); WebSocket and Socket.io are described in docs/REALTIME.md' },
         { name: 'admin', description: 'Administration (admin role)' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],

@@ -149,10 +149,17 @@ export interface EventsTable {
   chat_id: string | null;
   /** set for events addressed to one user (e.g. chat_removed after removal) */
   user_id: string | null;
+  /** the chat's seq when the event happened (for resuming by per-chat seq) */
+  seq: number | null;
   type: string;
   /** JSON of the event as sent to clients, without cursor */
   payload: string;
   created_at: number;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
 }
 
 export interface Database {
@@ -168,4 +175,5 @@ export interface Database {
   reactions: ReactionsTable;
   files: FilesTable;
   events: EventsTable;
+  meta: MetaTable;
 }

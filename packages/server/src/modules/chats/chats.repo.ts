@@ -26,14 +26,18 @@ export class ChatsRepo {
     await this.db.insertInto('chats').values(row).execute();
   }
 
-  async insertMembers(rows: Array<Pick<MemberRow, 'chat_id' | 'user_id' | 'role' | 'joined_at'>>): Promise<void> {
-    if (rows.length > 0) {
-      await this.db
-        .insertInto('chat_members')
-        .values(rows.map((r) => ({ ...r, archived_at: null, muted_until: null })))
-        .onConflict((oc) => oc.columns(['chat_id', 'user_id']).doNothing())
-        .execute();
+  /** Adds members, skipping those already in; returns the ids of the users actually added. */
+  async insertMembers(rows: Array<Pick<MemberRow, 'chat_id' | 'user_id' | 'role' | 'joined_at'>>): Promise<string[]> {
+    if (rows.length === 0) {
+      return [];
     }
+    const inserted = await this.db
+      .insertInto('chat_members')
+      .values(rows.map((r) => ({ ...r, archived_at: null, muted_until: null })))
+      .onConflict((oc) => oc.columns(['chat_id', 'user_id']).doNothing())
+      .returning('user_id')
+      .execute();
+    return inserted.map((r) => r.user_id);
   }
 
   async member(chatId: string, userId: string): Promise<MemberRow | undefined> {

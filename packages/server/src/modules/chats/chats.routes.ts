@@ -21,6 +21,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { caller } from '../../http/auth.js';
 import { isMultipart, readMultipart } from '../../http/multipart.js';
+import { invalidField } from '../../http/problem.js';
 import { optionalBody, problems } from '../../http/schemas.js';
 import type { ChatsService } from './chats.service.js';
 
@@ -67,7 +68,7 @@ export const chatsRoutes: FastifyPluginAsyncTypebox<{ chats: ChatsService }> = a
         return reply.status(201).send(await chats.createGroup(caller(request), fields, file?.data ?? null));
       }
       if (!request.body) {
-        return reply.status(201).send(await chats.createGroup(caller(request), request.body as unknown as CreateGroupBody, null));
+        throw invalidField('name', 'is required');
       }
       return reply.status(201).send(await chats.createGroup(caller(request), request.body, null));
     },

@@ -11,7 +11,7 @@ import type {
   UpdateGroupBody,
 } from '@majlis/protocol';
 import type { Kysely } from 'kysely';
-import { AppError } from '../../http/problem.js';
+import { AppError, invalidField } from '../../http/problem.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { iso } from '../../lib/time.js';
@@ -25,7 +25,7 @@ import type { UsersService } from '../users/users.service.js';
 import type { Viewer } from '../users/users.view.js';
 import { requireChatAdmin, requireChatMember, requireChatOwner, requireGroup } from './access.js';
 import { type ChatRow, ChatsRepo, type MyChatRow } from './chats.repo.js';
-import type { ChatViews } from './chats.view.js';
+import { type ChatViews, MUTED_FOREVER } from './chats.view.js';
 
 export interface ChatsDeps {
   db: Kysely<Database>;
@@ -37,12 +37,19 @@ export interface ChatsDeps {
   clock: Clock;
 }
 
-// "Muted" with no end: far enough to never come.
-const FOREVER = Date.UTC(9999, 11, 31);
 
 function splitList(value: string | readonly string[] | undefined): string[] {
   const items = typeof value === 'string' ? value.split(',') : (value ?? []);
   return [...new Set(items.map((s) => s.trim()).filter(Boolean))];
+}
+
+/** A group name, trimmed; a blank one is refused like a missing one. */
+function groupName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') {
+    throw invalidField('name', 'must not be blank');
+  }
+  return trimmed;
 }
 
 function nameOf(user: Pick<UserRow, 'username' | 'full_name'> | undefined): string {
@@ -126,13 +133,14 @@ export class ChatsService {
     if (other.id === viewer.id) {
       throw new AppError('cannot_chat_with_self');
     }
+    // A block either way refuses the chat, also one that existed before the block.
+    if (await this.deps.users.eitherBlocked(viewer.id, other.id)) {
+      throw new AppError('blocked');
+    }
     const key = [viewer.id, other.id].sort().join(':');
     const existing = await new ChatsRepo(this.deps.db).findDirect(key);
     if (existing) {
       return { chatId: existing.id, created: false };
-    }
-    if (await this.deps.users.eitherBlocked(viewer.id, other.id)) {
-      throw new AppError('blocked');
     }
     const now = this.now();
     const chat: Omit<ChatRow, 'last_seq'> = {
@@ -154,7 +162,7 @@ export class ChatsService {
         const chats = new ChatsRepo(trx);
         await chats.insertChat(chat);
         await chats.insertMembers([viewer.id, other.id].map((user_id) => ({ chat_id: chat.id, user_id, role: 'member' as const, joined_at: now })));
-        emit({ chat_id: chat.id, user_id: null, type: 'chat_created', payload: { chat_id: chat.id, seq: 0, chat: summary(chat) } });
+        emit({ chat_id: chat.id, user_id: null, type: 'chat_created', payload: { chat_id: chat.id, seq: 0, chat: summary(chat), member_ids: [viewer.id, other.id] } });
       });
     } catch (error) {
       // Both users opened the chat at once: the unique key kept one; answer with it.
@@ -168,6 +176,7 @@ export class ChatsService {
   }
 
   async createGroup(viewer: Viewer, body: CreateGroupBody, image: Buffer | null): Promise<{ chat_id: string; added: number; not_found: string[] }> {
+    const name = groupName(body.name);
     const { users, notFound } = await this.resolveUsers(splitList(body.participant_emails), splitList(body.participant_ids));
     const others = users.filter((u) => u.id !== viewer.id);
     const imageKey = image ? await this.deps.images.store(image) : null;
@@ -175,7 +184,7 @@ export class ChatsService {
     const chat: Omit<ChatRow, 'last_seq'> = {
       id: newId(),
       type: 'group',
-      name: body.name.trim(),
+      name,
       description: body.description?.trim() || null,
       image: imageKey,
       is_public: body.is_public ? 1 : 0,
@@ -194,7 +203,12 @@ export class ChatsService {
         { chat_id: chat.id, user_id: viewer.id, role: 'owner', joined_at: now },
         ...others.map((u) => ({ chat_id: chat.id, user_id: u.id, role: 'member' as const, joined_at: now })),
       ]);
-      emit({ chat_id: chat.id, user_id: null, type: 'chat_created', payload: { chat_id: chat.id, seq: 0, chat: summary(chat) } });
+      emit({
+        chat_id: chat.id,
+        user_id: null,
+        type: 'chat_created',
+        payload: { chat_id: chat.id, seq: 0, chat: summary(chat), member_ids: [viewer.id, ...others.map((u) => u.id)] },
+      });
       await this.systemMessage(trx, emit, chat.id, viewer.id, `${nameOf(me)} created the group "${chat.name}"`);
     });
     return { chat_id: chat.id, added: others.length, not_found: notFound };
@@ -233,7 +247,10 @@ export class ChatsService {
     const me = await this.deps.users.require(viewer.id);
     const now = this.now();
     await this.deps.outbox.run(async (trx, emit) => {
-      await new ChatsRepo(trx).insertMembers([{ chat_id: chatId, user_id: viewer.id, role: 'member', joined_at: now }]);
+      const added = await new ChatsRepo(trx).insertMembers([{ chat_id: chatId, user_id: viewer.id, role: 'member', joined_at: now }]);
+      if (added.length === 0) {
+        return; // a concurrent join of mine got there first
+      }
       emit({ chat_id: chatId, user_id: null, type: 'member_added', payload: { chat_id: chatId, user_ids: [viewer.id], by: viewer.id } });
       await this.systemMessage(trx, emit, chatId, viewer.id, `${nameOf(me)} joined`);
     });
@@ -278,12 +295,19 @@ export class ChatsService {
     }
     const me = await this.deps.users.require(viewer.id);
     const now = this.now();
-    await this.deps.outbox.run(async (trx, emit) => {
-      await new ChatsRepo(trx).insertMembers(fresh.map((u) => ({ chat_id: chatId, user_id: u.id, role: 'member' as const, joined_at: now })));
-      emit({ chat_id: chatId, user_id: null, type: 'member_added', payload: { chat_id: chatId, user_ids: fresh.map((u) => u.id), by: viewer.id } });
-      await this.systemMessage(trx, emit, chatId, viewer.id, `${nameOf(me)} added ${fresh.map(nameOf).join(', ')}`);
+    const added = await this.deps.outbox.run(async (trx, emit) => {
+      const ids = new Set(
+        await new ChatsRepo(trx).insertMembers(fresh.map((u) => ({ chat_id: chatId, user_id: u.id, role: 'member' as const, joined_at: now }))),
+      );
+      // Only those really added now (a concurrent add may have taken some).
+      const newcomers = fresh.filter((u) => ids.has(u.id));
+      if (newcomers.length > 0) {
+        emit({ chat_id: chatId, user_id: null, type: 'member_added', payload: { chat_id: chatId, user_ids: newcomers.map((u) => u.id), by: viewer.id } });
+        await this.systemMessage(trx, emit, chatId, viewer.id, `${nameOf(me)} added ${newcomers.map(nameOf).join(', ')}`);
+      }
+      return newcomers.length;
     });
-    return { added: fresh.length, not_found: notFound };
+    return { added, not_found: notFound };
   }
 
   /** Admins remove members; only the owner removes admins; nobody removes the owner; anyone removes themself (= leave). */
@@ -317,7 +341,7 @@ export class ChatsService {
     requireChatAdmin(chat);
     const patch: Partial<ChatRow> = {};
     if (body.name !== undefined) {
-      patch.name = body.name.trim();
+      patch.name = groupName(body.name);
     }
     if (body.description !== undefined) {
       patch.description = body.description?.trim() || null;
@@ -385,14 +409,17 @@ export class ChatsService {
     if (muted) {
       if (body?.until) {
         until = Date.parse(body.until);
+        if (!(until > this.now())) {
+          throw invalidField('until', 'must be in the future');
+        }
       } else if (body?.duration_seconds) {
         until = this.now() + body.duration_seconds * 1000;
       } else {
-        until = FOREVER;
+        until = MUTED_FOREVER;
       }
     }
     await new ChatsRepo(this.deps.db).updateMember(chatId, viewer.id, { muted_until: until });
-    return until === null || until === FOREVER ? null : iso(until);
+    return until === null || until === MUTED_FOREVER ? null : iso(until);
   }
 
   /** The owner deletes a group: every member gets `chat_removed`. */

@@ -9,6 +9,9 @@ import type { UsersService } from '../users/users.service.js';
 import { avatarUrl, type Viewer } from '../users/users.view.js';
 import { ChatsRepo, type MyChatRow } from './chats.repo.js';
 
+/** `muted_until` of a mute with no end ("until I unmute"): far enough to never come. */
+export const MUTED_FOREVER = Date.UTC(9999, 11, 31);
+
 /**
  * Turns my chat rows into API chats with a fixed number of queries for any number of chats:
  * members, their users, last messages and their senders are each loaded once for the batch.
@@ -71,7 +74,7 @@ export class ChatViews {
         my_role: row.my_role,
         is_archived: row.my_archived_at !== null,
         is_muted: row.my_muted_until !== null && row.my_muted_until > now,
-        muted_until: row.my_muted_until !== null && row.my_muted_until > now ? iso(row.my_muted_until) : null,
+        muted_until: row.my_muted_until !== null && row.my_muted_until > now && row.my_muted_until !== MUTED_FOREVER ? iso(row.my_muted_until) : null,
         created_by: row.created_by,
         created_at: iso(row.created_at),
         updated_at: iso(row.updated_at),

@@ -20,7 +20,7 @@ export class EventsRepo {
     for (const e of events) {
       const row = await trx
         .insertInto('events')
-        .values({ chat_id: e.chat_id, user_id: e.user_id, type: e.type, payload: JSON.stringify(e.payload), created_at: now })
+        .values({ chat_id: e.chat_id, user_id: e.user_id, seq: typeof e.payload.seq === 'number' ? e.payload.seq : null, type: e.type, payload: JSON.stringify(e.payload), created_at: now })
         .returning('id')
         .executeTakeFirstOrThrow();
       stored.push({ id: Number(row.id), chat_id: e.chat_id, user_id: e.user_id, type: e.type, payload: e.payload, created_at: now });
@@ -58,9 +58,66 @@ export class EventsRepo {
     return row?.id == null ? 0 : Number(row.id);
   }
 
-  /** Deletes events older than `before`; returns how many. */
+  /**
+   * Deletes events older than `before`; returns how many. Records how far the log was pruned
+   * (highest id and time deleted), so a resume from before that point gets `reset`, never a gap.
+   */
   async prune(before: number): Promise<number> {
-    const result = await this.db.deleteFrom('events').where('created_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.db.transaction().execute(async (trx) => {
+      const edge = await trx
+        .selectFrom('events')
+        .select((eb) => [eb.fn.max<number>('id').as('id'), eb.fn.max<number>('created_at').as('at')])
+        .where('created_at', '<', before)
+        .executeTakeFirst();
+      if (edge?.id == null) {
+        return 0;
+      }
+      const result = await trx.deleteFrom('events').where('id', '<=', Number(edge.id)).executeTakeFirst();
+      const value = JSON.stringify({ id: Number(edge.id), at: Number(edge.at) });
+      await trx
+        .insertInto('meta')
+        .values({ key: 'events_pruned_through', value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  /** How far the log has been pruned: the highest id deleted and its time ({0, 0} if never). */
+  async prunedThrough(): Promise<{ id: number; at: number }> {
+    const row = await this.db.selectFrom('meta').select('value').where('key', '=', 'events_pruned_through').executeTakeFirst();
+    return row ? (JSON.parse(row.value) as { id: number; at: number }) : { id: 0, at: 0 };
+  }
+
+  /**
+   * Events after per-chat starting points: for each chat, its events with id > start; plus the
+   * events addressed to `userId` with id > `userAfter`. Ordered by id.
+   */
+  async listFrom(starts: ReadonlyMap<string, number>, userId: string, userAfter: number, limit: number): Promise<DomainEvent[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('user_id', '=', userId), eb('id', '>', userAfter)]),
+          ...[...starts].map(([chatId, start]) => eb.and([eb('chat_id', '=', chatId), eb('user_id', 'is', null), eb('id', '>', start)])),
+        ]),
+      )
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), chat_id: r.chat_id, user_id: r.user_id, type: r.type, payload: JSON.parse(r.payload), created_at: r.created_at }));
+  }
+
+  /** The id of the new_message event that gave `chatId` its message `seq`, if still kept. */
+  async idOfMessageSeq(chatId: string, seq: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('events')
+      .select('id')
+      .where('chat_id', '=', chatId)
+      .where('seq', '=', seq)
+      .where('type', '=', 'new_message')
+      .executeTakeFirst();
+    return row ? Number(row.id) : null;
   }
 }

@@ -127,17 +127,22 @@ export class MessagesRepo {
 
   /** Adds the reaction, or removes it if it was there; true when added. */
   async toggleReaction(messageId: string, userId: string, emoji: string, now: number): Promise<boolean> {
-    const removed = await this.db
-      .deleteFrom('reactions')
-      .where('message_id', '=', messageId)
-      .where('user_id', '=', userId)
-      .where('emoji', '=', emoji)
-      .executeTakeFirst();
-    if (Number(removed.numDeletedRows) > 0) {
-      return false;
+    // Concurrent toggles of one message queue on its row (PostgreSQL; SQLite runs one writer at a
+    // time anyway), so each sees the one before it: no primary-key failure, no two "unreacted".
+    if (isPostgres(this.db)) {
+      await sql`select 1 from messages where id = ${messageId} for update`.execute(this.db);
     }
-    await this.db.insertInto('reactions').values({ message_id: messageId, user_id: userId, emoji, created_at: now }).execute();
-    return true;
+    const inserted = await this.db
+      .insertInto('reactions')
+      .values({ message_id: messageId, user_id: userId, emoji, created_at: now })
+      .onConflict((oc) => oc.columns(['message_id', 'user_id', 'emoji']).doNothing())
+      .returning('message_id')
+      .executeTakeFirst();
+    if (inserted) {
+      return true;
+    }
+    await this.db.deleteFrom('reactions').where('message_id', '=', messageId).where('user_id', '=', userId).where('emoji', '=', emoji).execute();
+    return false;
   }
 
   async deleteReactions(messageId: string): Promise<void> {

@@ -76,7 +76,8 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ messages: MessagesServi
     handler: async (request, reply) => {
       const input = { ...request.query, ...(request.body ?? {}) };
       const { content } = input;
-      if (content === undefined) {
+      // Blank text is no message: the seed's clients send nothing but whitespace by accident.
+      if (content === undefined || content.trim() === '') {
         throw new AppError('content_required', {}, { errors: [{ field: 'content', message: 'is required' }] });
       }
       const clientId = input.client_id ?? idempotencyKey(request);
@@ -141,7 +142,12 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ messages: MessagesServi
       body: EditMessageBody,
       response: { 200: Message, ...problems(400, 401, 403, 404) },
     },
-    handler: async (request) => messages.edit(caller(request), request.params.id, request.params.message_id, request.body.content),
+    handler: async (request) => {
+      if (request.body.content.trim() === '') {
+        throw new AppError('content_required', {}, { errors: [{ field: 'content', message: 'must not be blank' }] });
+      }
+      return messages.edit(caller(request), request.params.id, request.params.message_id, request.body.content);
+    },
   });
 
   app.delete('/api/chats/:id/messages/:message_id', {

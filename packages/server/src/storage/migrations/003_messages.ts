@@ -71,13 +71,22 @@ export async function up(db: Kysely<any>): Promise<void> {
   await events
     .addColumn('chat_id', 'text')
     .addColumn('user_id', 'text')
+    .addColumn('seq', 'bigint')
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('events_chat').on('events').columns(['chat_id', 'id']).execute();
+  await db.schema.createIndex('events_chat_seq').on('events').columns(['chat_id', 'seq']).execute();
   await db.schema.createIndex('events_user').on('events').columns(['user_id', 'id']).execute();
   await db.schema.createIndex('events_created').on('events').column('created_at').execute();
+
+  // Small facts the server keeps about itself, e.g. how far the event log has been pruned.
+  await db.schema
+    .createTable('meta')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
 
   await db.schema.createIndex('chats_public').on('chats').columns(['is_public', 'last_activity_at']).execute();
 
@@ -98,7 +107,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   if (!isPostgres(db)) {
     await sql`drop table if exists messages_fts`.execute(db);
   }
-  for (const table of ['events', 'files', 'reactions', 'message_edits', 'messages']) {
+  for (const table of ['meta', 'events', 'files', 'reactions', 'message_edits', 'messages']) {
     await db.schema.dropTable(table).execute();
   }
   await db.schema.dropIndex('chats_public').execute();

@@ -1,0 +1,31 @@
+import type { AuthContext } from '../modules/auth/auth.service.js';
+import type { DomainEvent } from './bus/bus.js';
+
+export type Transport = 'ws' | 'socketio' | 'sse';
+
+/**
+ * One open real-time connection, whatever carries it. The hub indexes it by user, session and
+ * chat, and delivers events through `deliverEvent`/`sendObject`.
+ */
+export interface Connection {
+  readonly id: string;
+  readonly transport: Transport;
+  readonly auth: AuthContext;
+  /** The one chat a /ws/{chat_id} socket follows; null for every chat of the user. */
+  readonly chatFilter: string | null;
+  /** The chats whose events this connection receives (kept in step with membership events). */
+  readonly chats: Set<string>;
+  /** Highest durable event id delivered; replay and live delivery never go back below it. */
+  lastEventId: number;
+  /** While a resume replays from the log (and briefly after connecting), live events wait here. */
+  buffer: DomainEvent[] | null;
+  /** Ids delivered live before the client resumed (so a late resume does not send them twice). */
+  sentLive: Set<number> | null;
+  /** Chats a Socket.io client `join`ed (seed protocol): they also get `chat message`. */
+  readonly joined: Set<string>;
+  deliverEvent(event: DomainEvent): void;
+  sendObject(type: string, body: Record<string, unknown>): void;
+  /** Bytes queued but not yet written to the network (backpressure). */
+  bufferedBytes(): number;
+  close(code: number, reason: string): void;
+}

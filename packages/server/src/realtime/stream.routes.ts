@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import { caller } from '../http/auth.js';
+import { languageOf } from '../http/error-handler.js';
+import { problems } from '../http/schemas.js';
+import { newId } from '../lib/ids.js';
+import { ChatsRepo } from '../modules/chats/chats.repo.js';
+import { EventsRepo } from '../modules/events/events.repo.js';
+import type { Database } from '../storage/schema.js';
+import type { Connection } from './connection.js';
+import type { Hub } from './hub.js';
+import type { Replayer } from './replay.js';
+import type { Sessions } from './session.js';
+import { eventFrame, eventObject, parseCursor } from './wire.js';
+
+const tags = ['realtime'];
+const HEARTBEAT_MS = 25_000;
+
+export interface StreamDeps {
+  db: Kysely<Database>;
+  hub: Hub;
+  replayer: Replayer;
+  sessions: Sessions;
+}
+
+/** The real-time stream without WebSockets: Server-Sent Events and long polling. */
+export const streamRoutes: FastifyPluginAsyncTypebox<StreamDeps> = async (app, { db, hub, replayer, sessions }) => {
+  app.get('/api/events', {
+    config: { queryToken: true },
+    schema: {
+      tags,
+      summary: 'The event stream as Server-Sent Events',
+      description:
+        'Every event of every chat of mine, as `text/event-stream`: `event:` is the type, `data:` the JSON, `id:` the cursor. Resume with the Last-Event-ID header (EventSource does it for you) or ?cursor=. EventSource cannot send headers: pass ?token=<access_token>. A cursor older than the log gets one `reset` event.',
+      querystring: Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 20 })), token: Type.Optional(Type.String({ maxLength: 4096 })) }),
+      produces: ['text/event-stream'],
+      response: { 200: Type.String({ description: 'text/event-stream' }), ...problems(401) },
+    },
+    handler: async (request, reply) => {
+      const auth = caller(request);
+      const lastEventId = request.headers['last-event-id'];
+      const cursor = parseCursor(typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : request.query.cursor);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write('retry: 3000\n\n');
+      const conn: Connection = {
+        id: newId(),
+        transport: 'sse',
+        auth,
+        chatFilter: null,
+        chats: new Set(),
+        lastEventId: 0,
+        buffer: null,
+        sentLive: null,
+        joined: new Set(),
+        deliverEvent: (event) => raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${eventFrame(event)}\n\n`),
+        sendObject: (type, body) => raw.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`),
+        bufferedBytes: () => raw.writableLength,
+        close: () => raw.end(),
+      };
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      heartbeat.unref();
+      request.raw.on('close', () => {
+        clearInterval(heartbeat);
+        void sessions.close(conn);
+      });
+      await sessions.open(conn, { cursor, lang: languageOf(request) });
+    },
+  });
+
+  app.get('/api/sync', {
+    schema: {
+      tags,
+      summary: 'The event stream as a long poll',
+      description:
+        'Returns the events after `cursor` at once if there are any, else waits up to `timeout` seconds for one. Call again with the returned cursor. Without a cursor, returns the current cursor to start from. `reset: true` means the cursor is older than the log: reload by REST and continue from the returned cursor.',
+      querystring: Type.Object({
+        cursor: Type.Optional(Type.String({ maxLength: 20 })),
+        timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, default: 25 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })),
+      }),
+      response: {
+        200: Type.Object({
+          events: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+          cursor: Type.String(),
+          reset: Type.Boolean(),
+        }),
+        ...problems(400, 401),
+      },
+    },
+    handler: async (request) => {
+      const auth = caller(request);
+      const events = new EventsRepo(db);
+      const given = request.query.cursor === undefined || request.query.cursor === '' ? null : parseCursor(request.query.cursor);
+      if (given === null) {
+        return { events: [], cursor: String(await events.newestId()), reset: request.query.cursor !== undefined && request.query.cursor !== '' };
+      }
+      const plan = await replayer.plan({ cursor: given });
+      if (!plan) {
+        return { events: [], cursor: String(await events.newestId()), reset: true };
+      }
+      const limit = request.query.limit ?? 200;
+      const fetch = async () => replayer.page(auth.id, await new ChatsRepo(db).chatIdsOf(auth.id), plan, limit);
+      let found = await fetch();
+      const deadline = Date.now() + (request.query.timeout ?? 25) * 1000;
+      // Woken by any chat's event: look again, and keep waiting while there is nothing for us.
+      while (found.length === 0 && Date.now() < deadline) {
+        await hub.waitFor(auth.id, deadline - Date.now());
+        found = await fetch();
+      }
+      const last = found.at(-1);
+      return { events: found.map(eventObject), cursor: String(last ? last.id : given), reset: false };
+    },
+  });
+};
