@@ -53,6 +53,7 @@ export const ERRORS = {
   not_sender: def(403, 'Not the sender', 'Only the sender can do this to the message.', 'هذا الإجراء لمرسل الرسالة فقط.', 'این کار فقط برای فرستندهٔ پیام مجاز است.'),
   blocked: def(403, 'Blocked', 'You cannot message this user.', 'لا يمكنك مراسلة هذا المستخدم.', 'نمی‌توانید به این کاربر پیام دهید.'),
   not_public: def(403, 'Not public', 'This group is private: members are added by its admins.', 'هذه المجموعة خاصة: يضيف مشرفوها الأعضاء.', 'این گروه خصوصی است: اعضا را مدیرانش اضافه می‌کنند.'),
+  owner_role_fixed: def(403, 'Owner role is fixed', 'The owner stays the owner; ownership passes when the owner leaves.', 'يبقى المالك مالكًا؛ تنتقل الملكية عندما يغادر المالك.', 'مالک، مالک می‌ماند؛ مالکیت با خروج مالک منتقل می‌شود.'),
   cannot_remove_owner: def(403, 'Cannot remove the owner', 'The owner cannot be removed from the group.', 'لا يمكن إزالة مالك المجموعة.', 'مالک گروه را نمی‌توان حذف کرد.'),
 
   // 404: no such thing (or not visible to you).

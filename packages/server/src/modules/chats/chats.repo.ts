@@ -33,7 +33,13 @@ export class ChatsRepo {
     }
     const inserted = await this.db
       .insertInto('chat_members')
-      .values(rows.map((r) => ({ ...r, archived_at: null, muted_until: null })))
+      // A new member has not "missed" the history before joining: start their pointers at the chat's last seq.
+      .values((eb) =>
+        rows.map((r) => {
+          const lastSeq = eb.selectFrom('chats').select('last_seq').where('id', '=', r.chat_id);
+          return { ...r, archived_at: null, muted_until: null, last_read_seq: lastSeq, last_delivered_seq: lastSeq };
+        }),
+      )
       .onConflict((oc) => oc.columns(['chat_id', 'user_id']).doNothing())
       .returning('user_id')
       .execute();

@@ -384,7 +384,7 @@ export class ChatsService {
       throw new AppError('member_not_found');
     }
     if (target.role === 'owner') {
-      throw new AppError('cannot_remove_owner');
+      throw new AppError('owner_role_fixed');
     }
     if (target.role === role) {
       return;
