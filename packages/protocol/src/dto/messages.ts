@@ -103,11 +103,14 @@ export const ChatIdParams = Type.Object({ id: Id });
 export const MessageParams = Type.Object({ id: Id, message_id: Id });
 export type MessageParams = Static<typeof MessageParams>;
 
+// Seqs and offsets are stored as 64-bit integers: anything past the exact JS range is a 400, not a database error.
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
 export const MessagesQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  skip: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Messages to skip, counted from the newest.' })),
-  before_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Cursor: the `limit` messages just before this seq.' })),
-  after_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Cursor: the `limit` messages just after this seq.' })),
+  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, default: 0, description: 'Messages to skip, counted from the newest.' })),
+  before_seq: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ, description: 'Cursor: the `limit` messages just before this seq.' })),
+  after_seq: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'Cursor: the `limit` messages just after this seq.' })),
 });
 export type MessagesQuery = Static<typeof MessagesQuery>;
 
@@ -154,7 +157,7 @@ export const SearchQuery = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 200 })),
   q: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-  before_seq: Type.Optional(Type.Integer({ minimum: 1 })),
+  before_seq: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ })),
 });
 export type SearchQuery = Static<typeof SearchQuery>;
 

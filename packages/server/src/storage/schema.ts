@@ -127,6 +127,14 @@ export interface ReactionsTable {
   created_at: number;
 }
 
+/** A message one member hid for themselves only. */
+export interface MessageHidesTable {
+  user_id: string;
+  message_id: string;
+  chat_id: string;
+  created_at: number;
+}
+
 export interface FilesTable {
   id: string;
   chat_id: string;
@@ -173,6 +181,7 @@ export interface Database {
   messages: MessagesTable;
   message_edits: MessageEditsTable;
   reactions: ReactionsTable;
+  message_hides: MessageHidesTable;
   files: FilesTable;
   events: EventsTable;
   meta: MetaTable;

@@ -45,3 +45,18 @@ export function foldForSearch(text: string): string {
   }
   return out.toLowerCase();
 }
+
+/**
+ * The folded words of a text: runs of letters and digits (what SQLite's unicode61 tokenizer also
+ * calls tokens), so that "well-known" is the words "well" and "known" on both dialects.
+ */
+export function searchWords(text: string): string[] {
+  return foldForSearch(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** What messages store for search: their folded words, separated by single spaces. */
+export function searchText(text: string): string {
+  return searchWords(text).join(' ');
+}

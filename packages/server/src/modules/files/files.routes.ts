@@ -37,7 +37,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database>; file
     const inline = variant === 'thumb' || isInlineSafe(row.mime);
     const maxAge = Math.max(0, Math.floor((request.query.exp - clock.now()) / 1000));
     return reply
-      .type(variant === 'thumb' ? 'image/webp' : inline ? row.mime : 'application/octet-stream')
+      // text/plain is stored only for valid UTF-8 (see FilesService.ingest).
+      .type(variant === 'thumb' ? 'image/webp' : !inline ? 'application/octet-stream' : row.mime === 'text/plain' ? 'text/plain; charset=utf-8' : row.mime)
       .header('content-length', file.size)
       .header('content-disposition', disposition(inline ? 'inline' : 'attachment', variant === 'thumb' ? `${row.name}.webp` : row.name))
       .header('cache-control', `private, max-age=${maxAge}`)

@@ -32,6 +32,24 @@ function looksLikeText(data: Buffer): boolean {
   }
 }
 
+/**
+ * The type of text that a browser would run as markup (HTML, SVG, XML): named for what it is, so
+ * it is never served inline, not even as text/plain (which old or misconfigured clients sniff).
+ */
+function markupMime(data: Buffer): string | null {
+  const head = data.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  if (!head.startsWith('<')) {
+    return null;
+  }
+  if (/<svg[\s>]/.test(head)) {
+    return 'image/svg+xml';
+  }
+  if (/<!doctype html|<(html|head|body|script|iframe|object|embed|meta|style|img|a)[\s>]/.test(head)) {
+    return 'text/html';
+  }
+  return head.startsWith('<?xml') ? 'application/xml' : null;
+}
+
 /** Strips anything path-like or invisible from a client's file name; it is only ever displayed. */
 export function safeFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
@@ -50,7 +68,10 @@ export class FilesService {
   async ingest(input: Buffer): Promise<StoredUpload> {
     let data = input;
     const detected = await fileTypeFromBuffer(data);
-    let mime = detected?.mime ?? (looksLikeText(data) ? 'text/plain' : 'application/octet-stream');
+    let mime = detected?.mime ?? (looksLikeText(data) ? (markupMime(data) ?? 'text/plain') : 'application/octet-stream');
+    if (mime === 'application/xml') {
+      mime = markupMime(data) ?? mime;
+    }
     let width: number | null = null;
     let height: number | null = null;
     let thumb: Buffer | null = null;

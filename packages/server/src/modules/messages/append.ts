@@ -1,7 +1,7 @@
 import type { Message } from '@majlis/protocol';
 import type { Emit, Trx } from '../events/outbox.js';
 import { newId } from '../../lib/ids.js';
-import { foldForSearch } from '../../lib/text/fold.js';
+import { searchText } from '../../lib/text/fold.js';
 import { ChatsRepo } from '../chats/chats.repo.js';
 import { type MessageRow, MessagesRepo } from './messages.repo.js';
 import type { MessageViews } from './messages.view.js';
@@ -32,7 +32,7 @@ export async function appendMessage(trx: Trx, emit: Emit, views: MessageViews, i
     sender_id: input.senderId,
     type: input.type,
     content: input.content,
-    search_text: input.content && input.type !== 'system' ? foldForSearch(input.content) : null,
+    search_text: input.content && input.type !== 'system' ? searchText(input.content) : null,
     file_id: input.fileId ?? null,
     reply_to_id: input.replyToId ?? null,
     forwarded_from_id: input.forwardedFromId ?? null,

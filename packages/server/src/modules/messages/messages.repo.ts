@@ -36,6 +36,16 @@ export class MessagesRepo {
     return this.db.selectFrom('messages').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * The message, locked until the transaction ends: concurrent edits, deletes and reactions of one
+   * message queue here and each sees the state the one before it left. (PostgreSQL row lock;
+   * SQLite runs one write transaction at a time, so a plain read is enough there.)
+   */
+  lock(id: string): Promise<MessageRow | undefined> {
+    const q = this.db.selectFrom('messages').select(COLUMNS).where('id', '=', id);
+    return (isPostgres(this.db) ? q.forUpdate() : q).executeTakeFirst();
+  }
+
   findManyByIds(ids: readonly string[]): Promise<MessageRow[]> {
     return ids.length === 0 ? Promise.resolve([]) : this.db.selectFrom('messages').select(COLUMNS).where('id', 'in', ids).execute();
   }
@@ -51,27 +61,73 @@ export class MessagesRepo {
       .executeTakeFirst();
   }
 
+  /** A chat's messages as `viewer` sees them: without those they hid for themselves. */
+  private visible(chatId: string, viewer: string) {
+    return this.db
+      .selectFrom('messages')
+      .select(COLUMNS)
+      .where('chat_id', '=', chatId)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('message_hides')
+              .select('message_hides.message_id')
+              .whereRef('message_hides.message_id', '=', 'messages.id')
+              .where('message_hides.user_id', '=', viewer),
+          ),
+        ),
+      );
+  }
+
   /** The newest `limit` messages after skipping `skip` from the newest, returned oldest → newest. */
-  async pageFromNewest(chatId: string, skip: number, limit: number): Promise<MessageRow[]> {
-    const rows = await this.db.selectFrom('messages').select(COLUMNS).where('chat_id', '=', chatId).orderBy('seq', 'desc').offset(skip).limit(limit).execute();
+  async pageFromNewest(chatId: string, viewer: string, skip: number, limit: number): Promise<MessageRow[]> {
+    const rows = await this.visible(chatId, viewer).orderBy('seq', 'desc').offset(skip).limit(limit).execute();
     return rows.reverse();
   }
 
   /** The `limit` messages just before `seq` (an index range scan: as fast at any depth), oldest → newest. */
-  async pageBefore(chatId: string, seq: number, limit: number): Promise<MessageRow[]> {
-    const rows = await this.db
-      .selectFrom('messages')
-      .select(COLUMNS)
-      .where('chat_id', '=', chatId)
-      .where('seq', '<', seq)
-      .orderBy('seq', 'desc')
-      .limit(limit)
-      .execute();
+  async pageBefore(chatId: string, viewer: string, seq: number, limit: number): Promise<MessageRow[]> {
+    const rows = await this.visible(chatId, viewer).where('seq', '<', seq).orderBy('seq', 'desc').limit(limit).execute();
     return rows.reverse();
   }
 
-  pageAfter(chatId: string, seq: number, limit: number): Promise<MessageRow[]> {
-    return this.db.selectFrom('messages').select(COLUMNS).where('chat_id', '=', chatId).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+  pageAfter(chatId: string, viewer: string, seq: number, limit: number): Promise<MessageRow[]> {
+    return this.visible(chatId, viewer).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+  }
+
+  /** True when `viewer` sees some message of the chat with a seq below `seq`. */
+  async hasVisibleBefore(chatId: string, viewer: string, seq: number): Promise<boolean> {
+    return (await this.visible(chatId, viewer).where('seq', '<', seq).limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  // Hidden for me
+
+  /** Hides a message for one member only (again is fine); true when it was not hidden before. */
+  async hide(messageId: string, chatId: string, userId: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('message_hides')
+      .values({ user_id: userId, message_id: messageId, chat_id: chatId, created_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'message_id']).doNothing())
+      .returning('message_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async isHidden(messageId: string, userId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('message_hides').select('message_id').where('user_id', '=', userId).where('message_id', '=', messageId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** How many messages of the chat `userId` hid for themselves. */
+  async hiddenCount(chatId: string, userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('message_hides')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('chat_id', '=', chatId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   findBySeq(chatId: string, seq: number): Promise<MessageRow | undefined> {
@@ -127,11 +183,7 @@ export class MessagesRepo {
 
   /** Adds the reaction, or removes it if it was there; true when added. */
   async toggleReaction(messageId: string, userId: string, emoji: string, now: number): Promise<boolean> {
-    // Concurrent toggles of one message queue on its row (PostgreSQL; SQLite runs one writer at a
-    // time anyway), so each sees the one before it: no primary-key failure, no two "unreacted".
-    if (isPostgres(this.db)) {
-      await sql`select 1 from messages where id = ${messageId} for update`.execute(this.db);
-    }
+    // Callers lock the message first (lock()), so concurrent toggles see each other.
     const inserted = await this.db
       .insertInto('reactions')
       .values({ message_id: messageId, user_id: userId, emoji, created_at: now })
@@ -170,10 +222,10 @@ export class MessagesRepo {
   // Search
 
   /**
-   * Messages in `chatIds` whose folded text contains every folded term, newest first. SQLite uses
+   * Messages in `chatIds` with a word starting with each folded term, newest first. SQLite uses
    * its FTS5 index (prefix match per term); PostgreSQL scans with LIKE for now.
    */
-  async search(chatIds: readonly string[], terms: readonly string[], limit: number, beforeCreatedAt?: number): Promise<MessageRow[]> {
+  async search(chatIds: readonly string[], viewer: string, terms: readonly string[], limit: number, beforeCreatedAt?: number): Promise<MessageRow[]> {
     if (chatIds.length === 0 || terms.length === 0) {
       return [];
     }
@@ -181,11 +233,23 @@ export class MessagesRepo {
       .selectFrom('messages')
       .select(COLUMNS.map((c) => `messages.${c}` as const))
       .where('messages.chat_id', 'in', chatIds)
-      .where('messages.deleted_at', 'is', null);
+      .where('messages.deleted_at', 'is', null)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('message_hides')
+              .select('message_hides.message_id')
+              .whereRef('message_hides.message_id', '=', 'messages.id')
+              .where('message_hides.user_id', '=', viewer),
+          ),
+        ),
+      );
     if (isPostgres(this.db)) {
+      // search_text is words separated by single spaces: " word" prefixes match word prefixes.
       for (const term of terms) {
-        const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        q = q.where(sql<boolean>`messages.search_text like ${pattern} escape '\\'`);
+        const pattern = `% ${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q = q.where(sql<boolean>`(' ' || messages.search_text) like ${pattern} escape '\\'`);
       }
     } else {
       // Each term quoted (so FTS syntax in user input is literal) and prefix-matched.

@@ -35,6 +35,10 @@ const UploadFields = Type.Object({
 });
 type UploadFields = { content?: string; reply_to?: string; client_id?: string };
 
+const DeleteQuery = Type.Object({
+  for: Type.Optional(Type.Union([Type.Literal('everyone'), Type.Literal('me')], { default: 'everyone', description: 'everyone: a tombstone for all; me: hidden for me only.' })),
+});
+
 function idempotencyKey(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key'];
   return typeof key === 'string' && key.trim() !== '' ? key.trim().slice(0, 128) : undefined;
@@ -153,13 +157,15 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ messages: MessagesServi
   app.delete('/api/chats/:id/messages/:message_id', {
     schema: {
       tags,
-      summary: 'Delete a message for everyone (the sender, or a group admin)',
-      description: 'The message stays as a tombstone (is_deleted: true, content, reactions and file gone).',
+      summary: 'Delete a message for everyone (the sender, or a group admin), or hide it for me (?for=me, any member)',
+      description:
+        'for=everyone (default): the message stays as a tombstone (is_deleted: true, content, reactions and file gone). for=me: only I stop seeing it.',
       params: MessageParams,
-      response: { 200: StatusResponse, ...problems(401, 403, 404) },
+      querystring: DeleteQuery,
+      response: { 200: StatusResponse, ...problems(400, 401, 403, 404) },
     },
     handler: async (request) => {
-      await messages.delete(caller(request), request.params.id, request.params.message_id);
+      await messages.delete(caller(request), request.params.id, request.params.message_id, request.query.for ?? 'everyone');
       return { status: 'deleted' };
     },
   });

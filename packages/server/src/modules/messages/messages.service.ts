@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { AppError, invalidField } from '../../http/problem.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { foldForSearch } from '../../lib/text/fold.js';
+import { searchText, searchWords } from '../../lib/text/fold.js';
 import { iso } from '../../lib/time.js';
 import type { Database } from '../../storage/schema.js';
 import { requireChatMember } from '../chats/access.js';
@@ -86,18 +86,21 @@ export class MessagesService {
     const skip = query.skip ?? 0;
     let rows: MessageRow[];
     let hasMore: boolean;
+    // Messages I hid for myself are not mine to see: total counts what I see.
+    const total = chat.last_seq - (await repo.hiddenCount(chatId, viewer.id));
     if (query.before_seq !== undefined) {
-      rows = await repo.pageBefore(chatId, query.before_seq, limit);
-      hasMore = (rows[0]?.seq ?? 1) > 1;
+      rows = await repo.pageBefore(chatId, viewer.id, query.before_seq, limit);
+      const oldest = rows[0]?.seq;
+      hasMore = oldest !== undefined && oldest > 1 && (await repo.hasVisibleBefore(chatId, viewer.id, oldest));
     } else if (query.after_seq !== undefined) {
-      rows = await repo.pageAfter(chatId, query.after_seq, limit);
-      hasMore = (rows.at(-1)?.seq ?? chat.last_seq) < chat.last_seq;
+      rows = await repo.pageAfter(chatId, viewer.id, query.after_seq, limit);
+      hasMore = rows.length === limit && (rows.at(-1)?.seq ?? chat.last_seq) < chat.last_seq;
     } else {
-      rows = await repo.pageFromNewest(chatId, skip, limit);
-      hasMore = skip + rows.length < chat.last_seq;
+      rows = await repo.pageFromNewest(chatId, viewer.id, skip, limit);
+      hasMore = skip + rows.length < total;
     }
     await this.markDelivered(chat, viewer.id, rows.at(-1));
-    return { messages: await this.deps.views.build(this.deps.db, rows), total: chat.last_seq, has_more: hasMore, skip, limit };
+    return { messages: await this.deps.views.build(this.deps.db, rows), total, has_more: hasMore, skip, limit };
   }
 
   /** Having fetched messages, the reader has them: tell their senders (delivered). */
@@ -119,7 +122,11 @@ export class MessagesService {
 
   async get(viewer: Viewer, chatId: string, messageId: string): Promise<Message> {
     await requireChatMember(this.deps.db, chatId, viewer.id);
-    return this.deps.views.one(this.deps.db, await this.requireMessage(chatId, messageId));
+    const row = await this.requireMessage(chatId, messageId);
+    if (await new MessagesRepo(this.deps.db).isHidden(row.id, viewer.id)) {
+      throw new AppError('message_not_found');
+    }
+    return this.deps.views.one(this.deps.db, row);
   }
 
   /**
@@ -127,6 +134,10 @@ export class MessagesService {
    * the original and creates nothing, also when the repeats race each other.
    */
   async send(viewer: Viewer, chatId: string, input: SendInput, upload?: UploadInput): Promise<Sent> {
+    // Every transport (REST, WebSocket, Socket.io, compat adapters) comes through here.
+    if (!upload && (input.content ?? '').trim() === '') {
+      throw new AppError('content_required', {}, { errors: [{ field: 'content', message: 'is required' }] });
+    }
     const chat = await requireChatMember(this.deps.db, chatId, viewer.id);
     const repo = new MessagesRepo(this.deps.db);
     if (input.client_id) {
@@ -209,14 +220,22 @@ export class MessagesService {
     if (row.type !== 'text') {
       throw new AppError('not_editable');
     }
-    if (row.content === content) {
-      return this.deps.views.one(this.deps.db, row);
-    }
     const now = this.now();
-    const updated: MessageRow = { ...row, content, search_text: foldForSearch(content), edited_at: now };
     return this.deps.outbox.run(async (trx, emit) => {
       const messages = new MessagesRepo(trx);
-      await messages.insertEdit({ id: newId(), message_id: row.id, content: row.content ?? '', edited_at: now });
+      // Re-read under the row lock: a concurrent edit or delete may have just committed.
+      const current = await messages.lock(row.id);
+      if (!current) {
+        throw new AppError('message_not_found');
+      }
+      if (current.deleted_at !== null) {
+        throw new AppError('message_deleted');
+      }
+      if (current.content === content) {
+        return this.deps.views.one(trx, current);
+      }
+      const updated: MessageRow = { ...current, content, search_text: searchText(content), edited_at: now };
+      await messages.insertEdit({ id: newId(), message_id: row.id, content: current.content ?? '', edited_at: now });
       await messages.update(row.id, { content, search_text: updated.search_text, edited_at: now });
       const message = await this.deps.views.one(trx, updated);
       const chat = await new ChatsRepo(trx).findById(chatId);
@@ -239,9 +258,13 @@ export class MessagesService {
    * Deletes for everyone: the sender, or a group's owner/admins. The message stays as a tombstone
    * (seq kept, content, edits, reactions and file gone, the file's bytes removed from storage).
    */
-  async delete(viewer: Viewer, chatId: string, messageId: string): Promise<void> {
+  async delete(viewer: Viewer, chatId: string, messageId: string, scope: 'everyone' | 'me' = 'everyone'): Promise<void> {
     const chat = await requireChatMember(this.deps.db, chatId, viewer.id);
     const row = await this.requireMessage(chatId, messageId);
+    if (scope === 'me') {
+      await this.hideForMe(viewer.id, chat, row);
+      return;
+    }
     const isAdmin = chat.type === 'group' && (chat.my_role === 'owner' || chat.my_role === 'admin');
     if (row.sender_id !== viewer.id && !isAdmin) {
       throw new AppError('not_sender');
@@ -251,20 +274,44 @@ export class MessagesService {
     }
     const now = this.now();
     const file = row.file_id ? await new MessagesRepo(this.deps.db).findFile(row.file_id) : undefined;
-    await this.deps.outbox.run(async (trx, emit) => {
+    const deleted = await this.deps.outbox.run(async (trx, emit) => {
       const messages = new MessagesRepo(trx);
+      // Under the row lock, so that of concurrent deletes exactly one tombstones (and tells).
+      const current = await messages.lock(row.id);
+      if (!current || current.deleted_at !== null) {
+        return false;
+      }
       await messages.update(row.id, { content: null, search_text: null, deleted_at: now });
       await messages.deleteReactions(row.id);
       await trx.deleteFrom('message_edits').where('message_id', '=', row.id).execute();
       if (file) {
         await messages.markFileDeleted(file.id, now);
       }
-      const current = await new ChatsRepo(trx).findById(chatId);
-      emit({ chat_id: chatId, user_id: null, type: 'message_deleted', payload: { chat_id: chatId, seq: current?.last_seq ?? row.seq, message_id: row.id, deleted_by: viewer.id } });
+      const latest = await new ChatsRepo(trx).findById(chatId);
+      emit({ chat_id: chatId, user_id: null, type: 'message_deleted', payload: { chat_id: chatId, seq: latest?.last_seq ?? row.seq, message_id: row.id, deleted_by: viewer.id } });
+      return true;
     });
-    if (file) {
+    if (deleted && file) {
       await this.deps.files.remove(file.storage_key, file.thumb_key);
     }
+  }
+
+  /**
+   * Hides a message for one member only (any member, any message): it leaves their pages, search
+   * and GETs; the others see no change. Their other devices learn it from an event addressed to them.
+   */
+  private async hideForMe(userId: string, chat: MyChatRow, row: MessageRow): Promise<void> {
+    await this.deps.outbox.run(async (trx, emit) => {
+      if (await new MessagesRepo(trx).hide(row.id, chat.id, userId, this.now())) {
+        const current = await new ChatsRepo(trx).findById(chat.id);
+        emit({
+          chat_id: chat.id,
+          user_id: userId,
+          type: 'message_deleted',
+          payload: { chat_id: chat.id, seq: current?.last_seq ?? row.seq, message_id: row.id, deleted_by: userId, for: 'me' },
+        });
+      }
+    });
   }
 
   async react(viewer: Viewer, chatId: string, messageId: string, emoji: string): Promise<{ status: 'reacted' | 'unreacted'; reactions: Reactions }> {
@@ -279,6 +326,10 @@ export class MessagesService {
     }
     return this.deps.outbox.run(async (trx, emit) => {
       const messages = new MessagesRepo(trx);
+      // Under the row lock: toggles queue, and a delete that just committed wins.
+      if ((await messages.lock(row.id))?.deleted_at !== null) {
+        throw new AppError('message_deleted');
+      }
       const added = await messages.toggleReaction(row.id, viewer.id, value, this.now());
       const reactions = reactionMap(await messages.reactionsOf([row.id]));
       const chat = await new ChatsRepo(trx).findById(chatId);
@@ -292,7 +343,10 @@ export class MessagesService {
     });
   }
 
-  /** Forwards into several chats at once; the caller must be a member of every one. */
+  /**
+   * Forwards into several chats at once, all or nothing: the caller must be a member of every
+   * target, and the copies are written in one transaction (a failure leaves no partial forward).
+   */
   async forward(viewer: Viewer, chatId: string, messageId: string, body: ForwardBody): Promise<Message[]> {
     await requireChatMember(this.deps.db, chatId, viewer.id);
     const row = await this.requireMessage(chatId, messageId);
@@ -308,22 +362,42 @@ export class MessagesService {
     const file = row.file_id ? await new MessagesRepo(this.deps.db).findFile(row.file_id) : undefined;
     // Keep pointing at the original author's message when forwarding a forward.
     const source = row.forwarded_from_id ?? row.id;
-    const sent: Message[] = [];
-    for (const target of targets) {
-      const copy = file ? await this.deps.files.copy(file.storage_key, file.thumb_key) : null;
+    const copies = new Map<string, { key: string; thumbKey: string | null }>();
+    try {
+      if (file) {
+        for (const target of targets) {
+          const copy = await this.deps.files.copy(file.storage_key, file.thumb_key);
+          if (copy) {
+            copies.set(target.id, copy);
+          }
+        }
+      }
       const now = this.now();
-      sent.push(
-        await this.deps.outbox.run(async (trx, emit) => {
+      // Chats are locked (nextSeq) in id order, so two forwards into the same chats never deadlock.
+      const inLockOrder = [...targets].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      const byChat = await this.deps.outbox.run(async (trx, emit) => {
+        const out = new Map<string, Message>();
+        for (const target of inLockOrder) {
+          const copy = copies.get(target.id);
           let fileId: string | null = null;
           if (file && copy) {
             fileId = newId();
             await new MessagesRepo(trx).insertFile({ ...file, id: fileId, chat_id: target.id, uploader_id: viewer.id, storage_key: copy.key, thumb_key: copy.thumbKey, created_at: now });
           }
-          return appendMessage(trx, emit, this.deps.views, { chatId: target.id, senderId: viewer.id, type: row.type, content: row.content, fileId, forwardedFromId: source }, now);
-        }),
-      );
+          out.set(
+            target.id,
+            await appendMessage(trx, emit, this.deps.views, { chatId: target.id, senderId: viewer.id, type: row.type, content: row.content, fileId, forwardedFromId: source }, now),
+          );
+        }
+        return out;
+      });
+      return targets.map((t) => byChat.get(t.id) as Message);
+    } catch (error) {
+      for (const copy of copies.values()) {
+        await this.deps.files.remove(copy.key, copy.thumbKey);
+      }
+      throw error;
     }
-    return sent;
   }
 
   /** Marks this message and everything before it read. */
@@ -362,8 +436,8 @@ export class MessagesService {
   /** Search in one chat, or (chatId null) in every chat of mine: newest first. */
   async search(viewer: Viewer, chatId: string | null, text: string, limit = SEARCH_LIMIT): Promise<Message[]> {
     const chatIds = chatId ? [(await requireChatMember(this.deps.db, chatId, viewer.id)).id] : await new ChatsRepo(this.deps.db).chatIdsOf(viewer.id);
-    const terms = foldForSearch(text).split(/\s+/).filter(Boolean).slice(0, 10);
-    const rows = await new MessagesRepo(this.deps.db).search(chatIds, terms, limit);
+    const terms = [...new Set(searchWords(text))].slice(0, 10);
+    const rows = await new MessagesRepo(this.deps.db).search(chatIds, viewer.id, terms, limit);
     return this.deps.views.build(this.deps.db, rows);
   }
 }
