@@ -157,7 +157,6 @@ export const SearchQuery = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 200 })),
   q: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
-  before_seq: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ })),
 });
 export type SearchQuery = Static<typeof SearchQuery>;
 

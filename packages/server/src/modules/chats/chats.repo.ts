@@ -110,6 +110,15 @@ export class ChatsRepo {
     return row as unknown as MyChatRow | undefined;
   }
 
+  /** The current last_seq of each chat. */
+  async lastSeqs(chatIds: readonly string[]): Promise<Map<string, number>> {
+    if (chatIds.length === 0) {
+      return new Map();
+    }
+    const rows = await this.db.selectFrom('chats').select(['id', 'last_seq']).where('id', 'in', chatIds).execute();
+    return new Map(rows.map((r) => [r.id, Number(r.last_seq)]));
+  }
+
   async memberCounts(chatIds: readonly string[]): Promise<Map<string, number>> {
     if (chatIds.length === 0) {
       return new Map();

@@ -53,9 +53,11 @@ export class EventsRepo {
     return row?.id == null ? null : Number(row.id);
   }
 
+  /** The newest event id; when the log was pruned empty, the pruned edge (so cursors never go back). */
   async newestId(): Promise<number> {
     const row = await this.db.selectFrom('events').select((eb) => eb.fn.max<number>('id').as('id')).executeTakeFirst();
-    return row?.id == null ? 0 : Number(row.id);
+    const newest = row?.id == null ? 0 : Number(row.id);
+    return Math.max(newest, (await this.prunedThrough()).id);
   }
 
   /**

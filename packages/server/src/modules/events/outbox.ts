@@ -3,10 +3,25 @@ import type { Clock } from '../../lib/clock.js';
 import type { Bus, DomainEvent } from '../../realtime/bus/bus.js';
 import type { Db } from '../../storage/db.js';
 import type { Database } from '../../storage/schema.js';
+import { ChatsRepo } from '../chats/chats.repo.js';
 import { EventsRepo, type NewEvent } from './events.repo.js';
 
 export type Trx = Transaction<Database>;
 export type Emit = (event: NewEvent) => void;
+
+/** Every chat event carries the chat's seq at that point: fill it in where the emitter did not. */
+async function fillSeq(trx: Trx, pending: NewEvent[]): Promise<void> {
+  const missing = [...new Set(pending.filter((e) => e.chat_id && typeof e.payload.seq !== 'number').map((e) => e.chat_id as string))];
+  if (missing.length === 0) {
+    return;
+  }
+  const seqs = await new ChatsRepo(trx).lastSeqs(missing);
+  for (const event of pending) {
+    if (event.chat_id && typeof event.payload.seq !== 'number') {
+      event.payload = { ...event.payload, seq: seqs.get(event.chat_id) ?? 0 };
+    }
+  }
+}
 
 /**
  * The transactional outbox: a change and the events describing it are written in one transaction,
@@ -25,6 +40,7 @@ export class Outbox {
     const result = await this.db.transaction().execute(async (trx) => {
       const pending: NewEvent[] = [];
       const value = await work(trx, (event) => pending.push(event));
+      await fillSeq(trx, pending);
       stored = await EventsRepo.append(trx, pending, this.clock.now());
       return value;
     });

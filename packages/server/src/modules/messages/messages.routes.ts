@@ -101,6 +101,8 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<{ messages: MessagesServi
       response: { 201: Message, ...problems(400, 401, 403, 404, 413, 415) },
     },
     handler: async (request, reply) => {
+      // Check membership before reading (possibly megabytes of) upload from a stranger.
+      await messages.requireMember(caller(request), request.params.id);
       const { fields, file } = await readMultipart<UploadFields>(request, UploadFields, ['file']);
       if (!file) {
         throw new AppError('missing_file');

@@ -120,6 +120,11 @@ export class MessagesService {
     });
   }
 
+  /** 404/403 unless the viewer is a member of the chat. */
+  async requireMember(viewer: Viewer, chatId: string): Promise<void> {
+    await requireChatMember(this.deps.db, chatId, viewer.id);
+  }
+
   async get(viewer: Viewer, chatId: string, messageId: string): Promise<Message> {
     await requireChatMember(this.deps.db, chatId, viewer.id);
     const row = await this.requireMessage(chatId, messageId);

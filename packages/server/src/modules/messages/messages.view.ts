@@ -13,8 +13,9 @@ export function displayName(user: { username: string; full_name: string | null }
 }
 
 /** Status and readers of a message, from the other members' read and delivered pointers. */
-export function receipts(message: Pick<MessageRow, 'seq' | 'sender_id'>, members: readonly MemberRow[]): { status: MessageStatus; read_by: string[] } {
-  const others = members.filter((m) => m.user_id !== message.sender_id);
+export function receipts(message: Pick<MessageRow, 'seq' | 'sender_id' | 'created_at'>, members: readonly MemberRow[]): { status: MessageStatus; read_by: string[] } {
+  // Members who joined after the message never received it: they are not its readers.
+  const others = members.filter((m) => m.user_id !== message.sender_id && m.joined_at <= message.created_at);
   const readBy = others.filter((m) => m.last_read_seq >= message.seq).map((m) => m.user_id);
   if (readBy.length > 0) {
     return { status: 'read', read_by: readBy };
