@@ -1,5 +1,6 @@
 import type { AuthContext } from '../modules/auth/auth.service.js';
 import type { DomainEvent } from './bus/bus.js';
+import type { SentIds } from './sent.js';
 
 export type Transport = 'ws' | 'socketio' | 'sse';
 
@@ -15,12 +16,10 @@ export interface Connection {
   readonly chatFilter: string | null;
   /** The chats whose events this connection receives (kept in step with membership events). */
   readonly chats: Set<string>;
-  /** Highest durable event id delivered; replay and live delivery never go back below it. */
-  lastEventId: number;
+  /** The durable events this connection has had (live or replayed): each goes out once. */
+  readonly sent: SentIds;
   /** While a resume replays from the log (and briefly after connecting), live events wait here. */
   buffer: DomainEvent[] | null;
-  /** Ids delivered live before the client resumed (so a late resume does not send them twice). */
-  sentLive: Set<number> | null;
   /** Chats a Socket.io client `join`ed (seed protocol): they also get `chat message`. */
   readonly joined: Set<string>;
   deliverEvent(event: DomainEvent): void;

@@ -53,21 +53,42 @@ export class Hub {
   private readonly byChat = new Map<string, Set<Connection>>();
   private readonly bySession = new Map<string, Set<Connection>>();
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Connections whose chats are being read (add): the chats they were removed from meanwhile. */
+  private readonly registering = new Map<Connection, Set<string>>();
+  /** Connections counted in presence. */
+  private readonly online = new WeakSet<Connection>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: HubDeps) {
     this.unsubscribe = deps.bus.subscribe((event) => this.onEvent(event));
   }
 
-  /** Registers a connection: indexes its chats and marks its user online. */
+  /**
+   * Registers a connection: indexes its chats and marks its user online. It is indexed by user
+   * before its chats are read, so membership events published meanwhile already act on it (a chat
+   * it is removed from meanwhile is not followed on the strength of the older read).
+   */
   async add(conn: Connection): Promise<void> {
-    const chatIds = conn.chatFilter ? [conn.chatFilter] : await new ChatsRepo(this.deps.db).chatIdsOf(conn.auth.id);
-    for (const chatId of chatIds) {
-      conn.chats.add(chatId);
-      addTo(this.byChat, chatId, conn);
-    }
     addTo(this.byUser, conn.auth.id, conn);
     addTo(this.bySession, conn.auth.sessionId, conn);
+    const unfollowed = new Set<string>();
+    this.registering.set(conn, unfollowed);
+    let chatIds: string[];
+    try {
+      chatIds = conn.chatFilter ? [conn.chatFilter] : await new ChatsRepo(this.deps.db).chatIdsOf(conn.auth.id);
+    } finally {
+      this.registering.delete(conn);
+    }
+    if (!this.byUser.get(conn.auth.id)?.has(conn)) {
+      return; // closed while registering: remove() already ran
+    }
+    for (const chatId of chatIds) {
+      if (!unfollowed.has(chatId) && !conn.chats.has(chatId)) {
+        conn.chats.add(chatId);
+        addTo(this.byChat, chatId, conn);
+      }
+    }
+    this.online.add(conn);
     if (await this.deps.presence.connect(conn.auth.id)) {
       await this.broadcastPresence(conn.auth.id, true, null);
     }
@@ -83,6 +104,10 @@ export class Hub {
     }
     removeFrom(this.byUser, conn.auth.id, conn);
     removeFrom(this.bySession, conn.auth.sessionId, conn);
+    // Only a connection that was counted online is counted off again (it may close mid-add).
+    if (!this.online.delete(conn)) {
+      return;
+    }
     if (await this.deps.presence.disconnect(conn.auth.id)) {
       const now = this.deps.clock.now();
       await new UsersRepo(this.deps.db).update(conn.auth.id, { last_seen: now });
@@ -130,13 +155,13 @@ export class Hub {
     }
   }
 
-  /** Closes every connection (shutdown: 1001 "going away"). */
-  closeAll(code: number, reason: string): void {
-    for (const set of [...this.byUser.values()]) {
-      for (const conn of [...set]) {
-        conn.close(code, reason);
-      }
+  /** Closes every connection (shutdown: 1001 "going away"); returns them. */
+  closeAll(code: number, reason: string): Connection[] {
+    const all = [...this.byUser.values()].flatMap((set) => [...set]);
+    for (const conn of all) {
+      conn.close(code, reason);
     }
+    return all;
   }
 
   /** Resolves the next time an event visible to `userId` is published (long poll). */
@@ -176,11 +201,14 @@ export class Hub {
         }
       }
     };
-    const unfollow = (userId: string) => {
-      for (const conn of this.byUser.get(userId) ?? []) {
+    // A /ws/{chat_id} socket is closed on chat_removed (delivered first), not on member_removed:
+    // it must hear why before it goes (member_removed and chat_removed come in that order).
+    const unfollow = (userId: string, closeFiltered: boolean) => {
+      for (const conn of [...(this.byUser.get(userId) ?? [])]) {
+        this.registering.get(conn)?.add(chatId);
         conn.chats.delete(chatId);
         removeFrom(this.byChat, chatId, conn);
-        if (conn.chatFilter === chatId) {
+        if (closeFiltered && conn.chatFilter === chatId) {
           conn.close(CLOSE.forbidden, 'no longer a member of this chat');
         }
       }
@@ -194,9 +222,9 @@ export class Hub {
         follow(id);
       }
     } else if (event.type === 'member_removed' && p.user_id) {
-      unfollow(p.user_id);
+      unfollow(p.user_id, false);
     } else if (event.type === 'chat_removed' && event.user_id) {
-      unfollow(event.user_id);
+      unfollow(event.user_id, true);
     }
   }
 
@@ -222,24 +250,32 @@ export class Hub {
   }
 
   private deliverAll(event: DomainEvent): void {
-    const message = event.type === 'new_message' ? (event.payload.message as { id: string; sender_id: string | null; seq: number }) : null;
     for (const conn of [...this.targets(event)]) {
-      if (!this.deliver(conn, event)) {
-        continue;
-      }
-      if (message && event.chat_id && conn.auth.id !== message.sender_id) {
-        this.deps.onDelivered(event.chat_id, conn.auth.id, message.seq, message.id);
-      }
+      this.deliver(conn, event);
     }
   }
 
-  /** Delivers one event to one connection, in order and once; false if it was not sent now. */
+  /**
+   * A new message reached a recipient's connection: its sender is told (delivered receipts).
+   * Called for every way an event goes out: live, after the initial hold, and by replay.
+   */
+  delivered(conn: Connection, event: DomainEvent): void {
+    if (event.type !== 'new_message' || !event.chat_id) {
+      return;
+    }
+    const message = event.payload.message as { id: string; sender_id: string | null; seq: number };
+    if (conn.auth.id !== message.sender_id) {
+      this.deps.onDelivered(event.chat_id, conn.auth.id, message.seq, message.id);
+    }
+  }
+
+  /** Delivers one event to one connection, once; false if it was not sent now. */
   deliver(conn: Connection, event: DomainEvent): boolean {
     if (conn.buffer) {
       conn.buffer.push(event);
       return false;
     }
-    if (event.id <= conn.lastEventId) {
+    if (conn.sent.has(event.id)) {
       return false;
     }
     if (conn.bufferedBytes() > this.deps.maxBufferedBytes) {
@@ -248,11 +284,9 @@ export class Hub {
       conn.close(CLOSE.slowConsumer, 'too slow: reconnect and resume');
       return false;
     }
-    conn.lastEventId = event.id;
-    if (conn.sentLive && conn.sentLive.size < 10_000) {
-      conn.sentLive.add(event.id);
-    }
+    conn.sent.add(event.id);
     conn.deliverEvent(event);
+    this.delivered(conn, event);
     return true;
   }
 

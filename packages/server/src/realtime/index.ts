@@ -57,16 +57,20 @@ export async function installRealtime(app: FastifyInstance, services: Services, 
   });
   await app.register(streamRoutes, { db, hub, replayer, sessions });
 
-  // Drain: tell every client we are going away (1001), then stop the moving parts.
+  // Drain: tell every client we are going away (1001), then stop the moving parts. Connections are
+  // unregistered (presence, last_seen) and receipts flushed here, before storage closes in onClose
+  // (the app's onClose that closes storage runs before this module's).
   app.addHook('preClose', async () => {
-    hub.closeAll(CLOSE.goingAway, 'server shutting down');
+    const closing = hub.closeAll(CLOSE.goingAway, 'server shutting down');
     native.close();
     await socketIo.close();
+    await Promise.all(closing.map((conn) => sessions.close(conn)));
+    typing.stop();
+    await delivery.stop();
   });
   app.addHook('onClose', async () => {
     stopRevocations();
     typing.stop();
-    await delivery.stop();
     hub.stop();
   });
   return { hub };

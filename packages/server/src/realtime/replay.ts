@@ -76,24 +76,26 @@ export class Replayer {
   /** Replays into a connection, then flushes what arrived live meanwhile; false means reset. */
   async resume(conn: Connection, point: ResumePoint): Promise<boolean> {
     conn.buffer ??= [];
-    const sentLive = conn.sentLive ?? new Set<number>();
-    conn.sentLive = null;
     const plan = await this.plan(point);
     if (plan) {
       const chatIds = conn.chatFilter ? [conn.chatFilter] : await new ChatsRepo(this.db).chatIdsOf(conn.auth.id);
       let after = plan.after;
-      // Replay may re-send ids below lastEventId (never delivered here): start the counter over.
-      conn.lastEventId = after;
+      // The client has everything up to its point; what this connection sent above it (live,
+      // before a late resume) stays known and is not sent again.
+      conn.sent.resumeFrom(after);
       for (;;) {
         const rows = await this.events.listAfter(after, conn.auth.id, chatIds, PAGE);
         for (const event of rows) {
           after = event.id;
-          if (plan.skip(event) || sentLive.has(event.id)) {
-            conn.lastEventId = Math.max(conn.lastEventId, event.id);
+          if (conn.sent.has(event.id)) {
             continue;
           }
-          conn.lastEventId = event.id;
+          conn.sent.add(event.id);
+          if (plan.skip(event)) {
+            continue;
+          }
           conn.deliverEvent(event);
+          this.hub.delivered(conn, event);
         }
         if (rows.length < PAGE) {
           break;

@@ -38,21 +38,22 @@ export class Sessions {
     conn.buffer = [];
     const state: State = { tokens: RATE.burst, refilledAt: Date.now(), strikes: 0, hold: null, lang: opts.lang, queue: Promise.resolve() };
     this.states.set(conn, state);
-    // Frames wait for registration: a command must see the connection's chats.
-    const added = this.hub.add(conn);
-    state.queue = added.catch(() => {});
-    await added;
-    if (opts.cursor !== undefined && opts.cursor !== null) {
-      if (!(await this.replayer.resume(conn, { cursor: opts.cursor }))) {
+    const cursor = opts.cursor ?? null;
+    // Frames wait for registration (a command must see the connection's chats) and for a resume
+    // asked for in the URL (a frame must not release live events in the middle of its replay).
+    const ready = this.hub.add(conn).then(async () => {
+      if (cursor === null) {
+        state.hold = setTimeout(() => this.release(conn), HOLD_MS);
+        state.hold.unref();
+      } else if (!(await this.replayer.resume(conn, { cursor }))) {
         conn.sendObject('reset', { reason: 'the event log no longer reaches back to that point: reload by REST' });
       }
-      return;
-    }
-    state.hold = setTimeout(() => this.release(conn), HOLD_MS);
-    state.hold.unref();
+    });
+    state.queue = ready.catch(() => {});
+    await ready;
   }
 
-  /** Stops holding live events (no resume came): from now on, remember what went out live. */
+  /** Stops holding live events (no resume came, or another frame came first). */
   private release(conn: Connection): void {
     const state = this.states.get(conn);
     if (state?.hold) {
@@ -60,7 +61,6 @@ export class Sessions {
       state.hold = null;
     }
     if (conn.buffer) {
-      conn.sentLive = new Set();
       this.replayer.goLive(conn);
     }
   }
@@ -106,31 +106,39 @@ export class Sessions {
       conn.sendObject('error', errorFrame(new AppError('bad_request'), state.lang));
       return;
     }
-    if (frame.type !== 'resume') {
-      this.release(conn);
-    } else if (state.hold) {
-      clearTimeout(state.hold);
-      state.hold = null;
-    }
     // One frame at a time per connection: a send and then a read arrive, and happen, in order.
-    state.queue = state.queue.then(() =>
-      handler(conn, frame, this.commands, state.lang).catch((error: unknown) => {
+    // The hold ends in turn too: a frame that follows a resume must not release live events
+    // while that resume is still replaying (they would go out before, and again with, the replay).
+    state.queue = state.queue.then(() => {
+      if (frame.type !== 'resume') {
+        this.release(conn);
+      } else if (state.hold) {
+        clearTimeout(state.hold);
+        state.hold = null;
+      }
+      return handler(conn, frame, this.commands, state.lang).catch((error: unknown) => {
         if (!(error instanceof AppError)) {
           this.log.error({ err: error }, 'realtime command failed');
         }
         conn.sendObject('error', errorFrame(error, state.lang, typeof frame.client_id === 'string' ? frame.client_id : undefined));
-      }),
-    );
+      });
+    });
   }
 
+  /** Unregisters a connection (idempotent); never throws: it runs from socket close events. */
   async close(conn: Connection): Promise<void> {
     const state = this.states.get(conn);
     if (state?.hold) {
       clearTimeout(state.hold);
+      state.hold = null;
     }
-    await this.hub.remove(conn);
-    if (this.hub.connectionsOf(conn.auth.id).size === 0) {
-      this.commands.typing.stopUser(conn.auth.id);
+    try {
+      await this.hub.remove(conn);
+      if (this.hub.connectionsOf(conn.auth.id).size === 0) {
+        this.commands.typing.stopUser(conn.auth.id);
+      }
+    } catch (error) {
+      this.log.warn({ err: error, conn: conn.id }, 'unregistering a real-time connection failed');
     }
   }
 }

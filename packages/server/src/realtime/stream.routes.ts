@@ -12,6 +12,7 @@ import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 import type { Replayer } from './replay.js';
 import type { Sessions } from './session.js';
+import { SentIds } from './sent.js';
 import { eventFrame, eventObject, parseCursor } from './wire.js';
 
 const tags = ['realtime'];
@@ -51,28 +52,50 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamDeps> = async (app, {
         'x-accel-buffering': 'no',
       });
       raw.write('retry: 3000\n\n');
+      // Writing to an ended stream emits an 'error' nobody listens to (the process would die):
+      // once the stream is ended (logout, slow consumer, shutdown), later writes are dropped.
+      const write = (text: string) => {
+        if (!raw.writableEnded && !raw.destroyed) {
+          raw.write(text);
+        }
+      };
+      raw.on('error', (error) => request.log.debug({ err: error }, 'event stream error'));
       const conn: Connection = {
         id: newId(),
         transport: 'sse',
         auth,
         chatFilter: null,
         chats: new Set(),
-        lastEventId: 0,
+        sent: new SentIds(),
         buffer: null,
-        sentLive: null,
         joined: new Set(),
-        deliverEvent: (event) => raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${eventFrame(event)}\n\n`),
-        sendObject: (type, body) => raw.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`),
+        deliverEvent: (event) => write(`id: ${event.id}\nevent: ${event.type}\ndata: ${eventFrame(event)}\n\n`),
+        sendObject: (type, body) => write(`event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`),
         bufferedBytes: () => raw.writableLength,
-        close: () => raw.end(),
+        close: () => {
+          if (!raw.writableEnded) {
+            raw.end();
+          }
+          // A client that does not read takes no end either (slow consumer): cut it off.
+          setTimeout(() => {
+            if (!raw.writableFinished) {
+              raw.destroy();
+            }
+          }, 2_000).unref();
+        },
       };
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
-      request.raw.on('close', () => {
+      const gone = () => {
         clearInterval(heartbeat);
         void sessions.close(conn);
-      });
+      };
+      request.raw.on('close', gone);
+      raw.on('close', gone);
       await sessions.open(conn, { cursor, lang: languageOf(request) });
+      if (request.raw.destroyed || raw.destroyed) {
+        await sessions.close(conn); // the client left before the stream was set up
+      }
     },
   });
 

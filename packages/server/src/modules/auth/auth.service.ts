@@ -88,16 +88,7 @@ export class AuthService {
       revoke_reason: null,
     };
     await this.deps.sessions.create(session, { token_hash: sha256(refreshToken), expires_at: expiresAt });
-    const viewer: AuthContext = { id: user.id, role: user.role, sessionId: session.id };
-    return {
-      access_token: await this.deps.tokens.sign({ userId: user.id, sessionId: session.id }),
-      token_type: 'bearer',
-      expires_in: this.deps.tokens.ttlSeconds,
-      refresh_token: refreshToken,
-      refresh_expires_in: Math.floor(this.deps.refreshTtlMs / 1000),
-      session_id: sessionToken,
-      user: await this.deps.users.presentOne(user, viewer),
-    };
+    return { ...(await this.tokens(user, session.id, refreshToken)), session_id: sessionToken };
   }
 
   /** Rotates a refresh token. Presenting an already-rotated one ends its session (reuse). */
@@ -128,12 +119,17 @@ export class AuthService {
       await this.deps.revoker.revoke(session.id, 'refresh_token_reused');
       throw new AppError('refresh_token_reused');
     }
-    const viewer: AuthContext = { id: user.id, role: user.role, sessionId: session.id };
+    return this.tokens(user, session.id, next);
+  }
+
+  /** A fresh access token for the session, with the refresh token and the user. */
+  private async tokens(user: UserRow, sessionId: string, refreshToken: string): Promise<TokenResponse> {
+    const viewer: AuthContext = { id: user.id, role: user.role, sessionId };
     return {
-      access_token: await this.deps.tokens.sign({ userId: user.id, sessionId: session.id }),
+      access_token: await this.deps.tokens.sign({ userId: user.id, sessionId }),
       token_type: 'bearer',
       expires_in: this.deps.tokens.ttlSeconds,
-      refresh_token: next,
+      refresh_token: refreshToken,
       refresh_expires_in: Math.floor(this.deps.refreshTtlMs / 1000),
       user: await this.deps.users.presentOne(user, viewer),
     };

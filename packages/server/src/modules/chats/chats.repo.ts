@@ -82,14 +82,19 @@ export class ChatsRepo {
   }
 
   /** My chats with my membership, most recent activity first: one query for any number of chats. */
-  async listForUser(userId: string, archived: boolean): Promise<MyChatRow[]> {
-    const rows = await this.db
+  /** Live chats of `userId` joined with their membership (the shape of MyChatRow). */
+  private mine(userId: string) {
+    return this.db
       .selectFrom('chat_members as me')
       .innerJoin('chats', 'chats.id', 'me.chat_id')
       .selectAll('chats')
       .select(['me.role as my_role', 'me.last_read_seq as my_last_read_seq', 'me.archived_at as my_archived_at', 'me.muted_until as my_muted_until'])
       .where('me.user_id', '=', userId)
-      .where('chats.deleted_at', 'is', null)
+      .where('chats.deleted_at', 'is', null);
+  }
+
+  async listForUser(userId: string, archived: boolean): Promise<MyChatRow[]> {
+    const rows = await this.mine(userId)
       .where('me.archived_at', archived ? 'is not' : 'is', null)
       .orderBy('chats.last_activity_at', 'desc')
       .orderBy('chats.id', 'desc')
@@ -98,15 +103,7 @@ export class ChatsRepo {
   }
 
   async forUser(chatId: string, userId: string): Promise<MyChatRow | undefined> {
-    const row = await this.db
-      .selectFrom('chat_members as me')
-      .innerJoin('chats', 'chats.id', 'me.chat_id')
-      .selectAll('chats')
-      .select(['me.role as my_role', 'me.last_read_seq as my_last_read_seq', 'me.archived_at as my_archived_at', 'me.muted_until as my_muted_until'])
-      .where('me.user_id', '=', userId)
-      .where('chats.id', '=', chatId)
-      .where('chats.deleted_at', 'is', null)
-      .executeTakeFirst();
+    const row = await this.mine(userId).where('chats.id', '=', chatId).executeTakeFirst();
     return row as unknown as MyChatRow | undefined;
   }
 

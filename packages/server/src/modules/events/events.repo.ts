@@ -1,7 +1,11 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { isPostgres } from '../../storage/dialects/detect.js';
 import type { Db } from '../../storage/db.js';
 import type { Database } from '../../storage/schema.js';
 import type { DomainEvent } from '../../realtime/bus/bus.js';
+
+// An arbitrary constant naming the event log's append lock (pg_advisory_xact_lock takes a bigint).
+const EVENT_LOG_LOCK = 7_316_432_118;
 
 export interface NewEvent {
   chat_id: string | null;
@@ -13,6 +17,18 @@ export interface NewEvent {
 /** All SQL about the event log. */
 export class EventsRepo {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Makes event ids follow commit order. PostgreSQL hands out sequence values at insert time, so
+   * two concurrent transactions could commit ids 11 then 10, and a client that resumed from 11
+   * would never see 10. A transaction-scoped advisory lock taken just before appending (held until
+   * commit) serialises only that last step. SQLite has one writer at a time already.
+   */
+  static async lockForAppend(trx: Transaction<Database>): Promise<void> {
+    if (isPostgres(trx)) {
+      await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(trx);
+    }
+  }
 
   /** Appends events inside the caller's transaction; returns them with their ids. */
   static async append(trx: Transaction<Database>, events: readonly NewEvent[], now: number): Promise<DomainEvent[]> {

@@ -41,6 +41,9 @@ export class Outbox {
       const pending: NewEvent[] = [];
       const value = await work(trx, (event) => pending.push(event));
       await fillSeq(trx, pending);
+      if (pending.length > 0) {
+        await EventsRepo.lockForAppend(trx);
+      }
       stored = await EventsRepo.append(trx, pending, this.clock.now());
       return value;
     });

@@ -6,6 +6,7 @@ import { newId } from '../../lib/ids.js';
 import type { ApiKeysService } from '../../modules/api-keys/api-keys.service.js';
 import type { AuthContext, AuthService } from '../../modules/auth/auth.service.js';
 import type { Connection } from '../connection.js';
+import { SentIds } from '../sent.js';
 import type { Sessions } from '../session.js';
 import { CLOSE, eventFrame, parseCursor } from '../wire.js';
 import { languageOfRaw, sessionTokenOf, tokenOf } from './handshake.js';
@@ -67,6 +68,9 @@ export function attachNativeWebSockets(app: FastifyInstance, deps: NativeDeps): 
   };
 
   const accept = async (ws: WebSocket, req: IncomingMessage, url: URL, chatId: string | null) => {
+    // A protocol error (a frame over maxPayload, invalid UTF-8...) is emitted here before ws closes
+    // the socket itself (1009, 1007...): without a listener it would be thrown and end the process.
+    ws.on('error', (error) => app.log.debug({ err: error }, 'websocket protocol error'));
     // Frames can arrive while the token is being checked: keep them until the session is ready.
     const early: Array<string | null> = [];
     let onFrame: (frame: string | null) => void = (frame) => early.push(frame);
@@ -105,9 +109,8 @@ export function attachNativeWebSockets(app: FastifyInstance, deps: NativeDeps): 
       auth,
       chatFilter: chatId,
       chats: new Set(),
-      lastEventId: 0,
+      sent: new SentIds(),
       buffer: null,
-      sentLive: null,
       joined: new Set(),
       deliverEvent: (event) => ws.send(eventFrame(event)),
       sendObject: (type, body) => ws.send(JSON.stringify({ type, ...body })),

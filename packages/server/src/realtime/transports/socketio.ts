@@ -5,6 +5,7 @@ import type { ApiKeysService } from '../../modules/api-keys/api-keys.service.js'
 import type { AuthContext, AuthService } from '../../modules/auth/auth.service.js';
 import type { ChatsService } from '../../modules/chats/chats.service.js';
 import type { Connection } from '../connection.js';
+import { SentIds } from '../sent.js';
 import type { Sessions } from '../session.js';
 import { eventObject, parseCursor } from '../wire.js';
 import { languageOfRaw, sessionTokenOf, tokenOf } from './handshake.js';
@@ -79,9 +80,8 @@ export function attachSocketIo(app: FastifyInstance, deps: SocketIoDeps): { clos
       auth,
       chatFilter: null,
       chats: new Set(),
-      lastEventId: 0,
+      sent: new SentIds(),
       buffer: null,
-      sentLive: null,
       joined: new Set(),
       deliverEvent: (event) => {
         const body = eventObject(event);
