@@ -277,7 +277,7 @@ export class ChatsService {
         if (heir) {
           await chats.updateMember(chatId, heir.user_id, { role: 'owner' });
           const heirUser = await new UsersRepo(trx).findById(heir.user_id);
-          emit({ chat_id: chatId, user_id: null, type: 'chat_updated', payload: { chat_id: chatId, member: { user_id: heir.user_id, role: 'owner' } } });
+          emit({ chat_id: chatId, user_id: null, type: 'chat_updated', payload: { chat_id: chatId, member: { user_id: heir.user_id, role: 'owner' }, by: viewer.id } });
           await this.systemMessage(trx, emit, chatId, viewer.id, `${nameOf(heirUser)} is now the owner`);
         }
       }
