@@ -3,7 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { expect } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Api, register, type Registered, type Reply } from '../support/client.js';
-import { dialectUnderTest, type TestServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 
 /** How long a test waits for a frame it expects before failing (never an assertion on speed). */
 export const WAIT_MS = 5_000;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../http/problem.js';
@@ -23,7 +24,7 @@ function disposition(kind: 'inline' | 'attachment', name: string): string {
  * membership: it is issued only to members). Anything a browser could run is a download.
  */
 export const filesRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database>; files: FilesService; urls: FileUrls; clock: Clock }> = async (app, { db, files, urls, clock }) => {
-  const serve = (variant: FileVariant) => async (request: { params: { id: string }; query: { exp: number; sig: string } }, reply: import('fastify').FastifyReply) => {
+  const serve = (variant: FileVariant) => async (request: { params: { id: string }; query: { exp: number; sig: string } }, reply: FastifyReply) => {
     const { id } = request.params;
     if (!urls.verify(id, variant, request.query.exp, request.query.sig)) {
       throw new AppError('file_not_found');

@@ -53,7 +53,7 @@ function markupMime(data: Buffer): string | null {
 /** Strips anything path-like or invisible from a client's file name; it is only ever displayed. */
 export function safeFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  // Control characters and bidi overrides are removed on purpose (they disguise names).
   const cleaned = base.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, 200);
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'file' : cleaned;
 }
