@@ -10,6 +10,7 @@ import type { Config } from './config/schema.js';
 import { installAuth } from './http/auth.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { installValidation } from './http/validation.js';
+import { installWebClient } from './http/web-client.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { AppError } from './http/problem.js';
@@ -140,6 +141,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Buil
   await app.register(filesRoutes, { db: storage.db, files: services.files, urls: services.fileUrls, clock });
   const { hub } = await installRealtime(app, services, storage, config);
   await app.register(uploadsRoutes, { store: files });
+  await installWebClient(app);
 
   return { app, hub, services, storage, config };
 }
