@@ -53,11 +53,13 @@ export const AuthResponse = Type.Object({
 }, { examples: [{ ...tokenExample, session_id: 'mjs_c2Vzc2lvbnRva2VuZXhhbXBsZXZhbHVlMTIzNDU2', user: USER_EXAMPLE }] });
 export type AuthResponse = Static<typeof AuthResponse>;
 
-export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) });
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 512 }) }, { examples: [{ refresh_token: 'mjr_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5' }] });
 export type RefreshBody = Static<typeof RefreshBody>;
 
-export const LogoutBody = Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 512 })) });
+export const LogoutBody = Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 512 })) }, { examples: [{}, { refresh_token: 'mjr_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5' }] });
 export type LogoutBody = Static<typeof LogoutBody>;
+
+const SESSION_EXAMPLE = { id: '01936d3c-7b1a-7c3e-9d52-3f6a1b2c4d60', user_agent: 'Mozilla/5.0 (iPhone)', ip: '203.0.113.7', created_at: '2026-01-01T12:00:00.000Z', last_used_at: '2026-01-02T08:30:00.000Z', current: true };
 
 export const SessionInfo = Type.Object({
   id: Id,
@@ -66,10 +68,13 @@ export const SessionInfo = Type.Object({
   created_at: Timestamp,
   last_used_at: Timestamp,
   current: Type.Boolean({ description: 'True for the session making this request.' }),
-});
+}, { examples: [SESSION_EXAMPLE] });
 export type SessionInfo = Static<typeof SessionInfo>;
 
-export const ValidateResponse = Type.Object({ valid: Type.Literal(true), user: User, session: SessionInfo });
+export const ValidateResponse = Type.Object(
+  { valid: Type.Literal(true), user: User, session: SessionInfo },
+  { examples: [{ valid: true, user: USER_EXAMPLE, session: SESSION_EXAMPLE }] },
+);
 export type ValidateResponse = Static<typeof ValidateResponse>;
 
 export const ChangePasswordBody = Type.Object(
@@ -81,5 +86,5 @@ export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 export const RevokedResponse = Type.Object({
   status: Type.String(),
   revoked_sessions: Type.Integer({ description: 'How many sessions this ended.' }),
-});
+}, { examples: [{ status: 'logged_out', revoked_sessions: 3 }] });
 export type RevokedResponse = Static<typeof RevokedResponse>;

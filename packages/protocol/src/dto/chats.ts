@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Id, Nullable, Timestamp } from './common.js';
-import { User } from './users.js';
+import { User, USER_EXAMPLE } from './users.js';
 
 export const ChatType = Type.Union([Type.Literal('single'), Type.Literal('group')]);
 export const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
@@ -42,11 +42,46 @@ export const Chat = Type.Object(
     updated_at: Timestamp,
     last_activity_at: Timestamp,
   },
-  { description: 'A chat as its member sees it (the FastAPI seed’s list shape, plus a few fields).' },
+  {
+    description: 'A chat as its member sees it (the FastAPI seed’s list shape, plus a few fields).',
+    examples: [
+      {
+        id: '01936d3c-9a00-7b00-8c00-000000000020',
+        chat_type: 'single',
+        group_name: null,
+        group_image: null,
+        description: null,
+        is_public: false,
+        participants: [USER_EXAMPLE],
+        member_count: 2,
+        last_message: {
+          id: '01936d3c-9a00-7b00-8c00-000000000030',
+          seq: 42,
+          content: 'سلام، خوبی؟',
+          message_type: 'text',
+          sender_id: USER_EXAMPLE.id,
+          sender_name: USER_EXAMPLE.full_name,
+          is_deleted: false,
+          created_at: '2026-01-01T12:00:00.000Z',
+        },
+        last_seq: 42,
+        last_read_seq: 37,
+        unread_count: 5,
+        my_role: 'member',
+        is_archived: false,
+        is_muted: false,
+        muted_until: null,
+        created_by: USER_EXAMPLE.id,
+        created_at: '2025-12-01T09:30:00.000Z',
+        updated_at: '2026-01-01T12:00:00.000Z',
+        last_activity_at: '2026-01-01T12:00:00.000Z',
+      },
+    ],
+  },
 );
 export type Chat = Static<typeof Chat>;
 
-export const ChatIdResponse = Type.Object({ chat_id: Id });
+export const ChatIdResponse = Type.Object({ chat_id: Id }, { examples: [{ chat_id: '01936d3c-9a00-7b00-8c00-000000000020' }] });
 export type ChatIdResponse = Static<typeof ChatIdResponse>;
 
 export const CreateDirectQuery = Type.Object({
@@ -79,13 +114,13 @@ export const CreateGroupResponse = Type.Object({
   chat_id: Id,
   added: Type.Integer({ description: 'Participants added besides the creator.' }),
   not_found: Type.Array(Type.String(), { description: 'Emails, usernames or ids that matched no user.' }),
-});
+}, { examples: [{ chat_id: '01936d3c-9a00-7b00-8c00-000000000020', added: 2, not_found: ['nobody@example.com'] }] });
 
 export const UpdateGroupBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
   is_public: Type.Optional(Type.Boolean()),
-});
+}, { examples: [{ name: 'خانواده', description: 'Family group', is_public: false }] });
 export type UpdateGroupBody = Static<typeof UpdateGroupBody>;
 
 export const UpdateGroupResponse = Type.Object({
@@ -99,10 +134,10 @@ export const UpdateGroupResponse = Type.Object({
 export const AddParticipantsBody = Type.Object({
   emails: Type.Optional(Type.Array(Type.String({ maxLength: 254 }), { maxItems: 1000, description: 'Emails or usernames.' })),
   user_ids: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
-});
+}, { examples: [{ emails: ['layla@example.com', 'omid'] }] });
 export type AddParticipantsBody = Static<typeof AddParticipantsBody>;
 
-export const AddedResponse = Type.Object({ added: Type.Integer(), not_found: Type.Array(Type.String()) });
+export const AddedResponse = Type.Object({ added: Type.Integer(), not_found: Type.Array(Type.String()) }, { examples: [{ added: 2, not_found: [] }] });
 
 export const ChatMemberParams = Type.Object({ id: Id, user_id: Id });
 export type ChatMemberParams = Static<typeof ChatMemberParams>;

@@ -42,7 +42,7 @@ export const Problem = Type.Object(
 export type Problem = Static<typeof Problem>;
 
 /** `{status: "..."}` acknowledgements, as the FastAPI seed answers. */
-export const StatusResponse = Type.Object({ status: Type.String() });
+export const StatusResponse = Type.Object({ status: Type.String() }, { examples: [{ status: 'updated' }] });
 export type StatusResponse = Static<typeof StatusResponse>;
 
 /** skip/limit paging as in the FastAPI seed. */

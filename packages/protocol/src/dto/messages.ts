@@ -140,18 +140,18 @@ export const SendMessageQuery = Type.Object(
 );
 export type SendMessageQuery = Static<typeof SendMessageQuery>;
 
-export const EditMessageBody = Type.Object({ content: Type.String({ minLength: 1, maxLength: 10_000 }) });
+export const EditMessageBody = Type.Object({ content: Type.String({ minLength: 1, maxLength: 10_000 }) }, { examples: [{ content: 'edited text' }] });
 export type EditMessageBody = Static<typeof EditMessageBody>;
 
-export const ReactBody = Type.Object({ emoji: Type.String({ minLength: 1, maxLength: 32 }) });
+export const ReactBody = Type.Object({ emoji: Type.String({ minLength: 1, maxLength: 32 }) }, { examples: [{ emoji: '👍' }] });
 export type ReactBody = Static<typeof ReactBody>;
-export const ReactResponse = Type.Object({ status: Type.Union([Type.Literal('reacted'), Type.Literal('unreacted')]), reactions: Reactions });
+export const ReactResponse = Type.Object({ status: Type.Union([Type.Literal('reacted'), Type.Literal('unreacted')]), reactions: Reactions }, { examples: [{ status: 'reacted', reactions: { '👍': ['01936d3c-7b1a-7c3e-9d52-3f6a1b2c4d5e'] } }] });
 
-export const ForwardBody = Type.Object({ target_chat_ids: Type.Array(Id, { minItems: 1, maxItems: 50 }) });
+export const ForwardBody = Type.Object({ target_chat_ids: Type.Array(Id, { minItems: 1, maxItems: 50 }) }, { examples: [{ target_chat_ids: ['01936d3c-9a00-7b00-8c00-000000000020'] }] });
 export type ForwardBody = Static<typeof ForwardBody>;
 export const ForwardResponse = Type.Object({ status: Type.Literal('forwarded'), forwarded_to: Type.Integer(), messages: Type.Array(Message) });
 
-export const ReadAllResponse = Type.Object({ status: Type.Literal('success'), updated_count: Type.Integer() });
+export const ReadAllResponse = Type.Object({ status: Type.Literal('success'), updated_count: Type.Integer() }, { examples: [{ status: 'success', updated_count: 15 }] });
 
 export const SearchQuery = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 200 })),

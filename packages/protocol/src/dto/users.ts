@@ -66,9 +66,9 @@ export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const DeleteMeBody = Type.Object({
   password: Type.Optional(Type.String({ maxLength: 256, description: 'When sent, it must be the current password.' })),
-});
+}, { examples: [{}, { password: 'correct horse battery' }] });
 
-export const ProfileImageResponse = Type.Object({ profile_image: Type.String() });
+export const ProfileImageResponse = Type.Object({ profile_image: Type.String() }, { examples: [{ profile_image: '/uploads/avatars/01936d3c-8f00-7a11-b2c3-d4e5f6a7b8c9.webp' }] });
 
 export const UserSearchQuery = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 100 })),
@@ -88,7 +88,7 @@ export const UserList = Type.Object({
   skip: Type.Integer(),
   limit: Type.Integer(),
   has_more: Type.Boolean(),
-});
+}, { examples: [{ users: [USER_EXAMPLE], total: 1, skip: 0, limit: 50, has_more: false }] });
 export type UserList = Static<typeof UserList>;
 
 export const AdminUserListQuery = Type.Object({
@@ -105,7 +105,7 @@ export const AdminCreateUserBody = Type.Object({
   full_name: Type.Optional(FullName),
   bio: Type.Optional(Bio),
   role: Type.Optional(Role),
-});
+}, { examples: [{ username: 'omid', email: 'omid@example.com', password: 'a long initial password', full_name: 'امید', role: 'user' }] });
 export type AdminCreateUserBody = Static<typeof AdminCreateUserBody>;
 
 export const AdminUpdateUserBody = Type.Object({
@@ -115,7 +115,7 @@ export const AdminUpdateUserBody = Type.Object({
   bio: Type.Optional(Nullable(Bio)),
   password: Type.Optional(Password),
   role: Type.Optional(Role),
-});
+}, { examples: [{ role: 'admin' }, { password: 'a reset password for omid' }] });
 export type AdminUpdateUserBody = Static<typeof AdminUpdateUserBody>;
 
 export const UserStatistics = Type.Object({
@@ -126,5 +126,5 @@ export const UserStatistics = Type.Object({
   new_last_24h: Type.Integer(),
   new_last_7d: Type.Integer(),
   active_last_24h: Type.Integer({ description: 'Users seen (last_seen or a session used) in the last 24 hours.' }),
-});
+}, { examples: [{ total_users: 120, admins: 2, online_users: 14, deleted_users: 3, new_last_24h: 5, new_last_7d: 21, active_last_24h: 48 }] });
 export type UserStatistics = Static<typeof UserStatistics>;
