@@ -1,6 +1,7 @@
 import type { AuthContext } from '../modules/auth/auth.service.js';
 import type { DomainEvent } from './bus/bus.js';
-import type { SentIds } from './sent.js';
+import { newId } from '../lib/ids.js';
+import { SentIds } from './sent.js';
 
 export type Transport = 'ws' | 'socketio' | 'sse';
 
@@ -27,4 +28,14 @@ export interface Connection {
   /** Bytes queued but not yet written to the network (backpressure). */
   bufferedBytes(): number;
   close(code: number, reason: string): void;
+}
+
+/** What a transport supplies; the connection's bookkeeping (id, chats, sent ids, buffer) is made here. */
+export type TransportParts = Pick<Connection, 'transport' | 'auth' | 'deliverEvent' | 'sendObject' | 'bufferedBytes' | 'close'> & {
+  chatFilter?: string | null;
+};
+
+/** A new connection around a transport's send and close functions. */
+export function newConnection(parts: TransportParts): Connection {
+  return { id: newId(), chatFilter: null, chats: new Set(), sent: new SentIds(), buffer: null, joined: new Set(), ...parts };
 }

@@ -4,15 +4,13 @@ import { Type } from 'typebox';
 import { caller } from '../http/auth.js';
 import { languageOf } from '../http/error-handler.js';
 import { problems } from '../http/schemas.js';
-import { newId } from '../lib/ids.js';
 import { ChatsRepo } from '../modules/chats/chats.repo.js';
 import { EventsRepo } from '../modules/events/events.repo.js';
 import type { Database } from '../storage/schema.js';
-import type { Connection } from './connection.js';
+import { newConnection } from './connection.js';
 import type { Hub } from './hub.js';
 import type { Replayer } from './replay.js';
 import type { Sessions } from './session.js';
-import { SentIds } from './sent.js';
 import { eventFrame, eventObject, parseCursor } from './wire.js';
 
 const tags = ['realtime'];
@@ -60,16 +58,10 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamDeps> = async (app, {
         }
       };
       raw.on('error', (error) => request.log.debug({ err: error }, 'event stream error'));
-      const conn: Connection = {
-        id: newId(),
-        transport: 'sse',
-        auth,
-        chatFilter: null,
-        chats: new Set(),
-        sent: new SentIds(),
-        buffer: null,
-        joined: new Set(),
-        deliverEvent: (event) => write(`id: ${event.id}\nevent: ${event.type}\ndata: ${eventFrame(event)}\n\n`),
+      const conn = newConnection({
+      transport: 'sse',
+      auth,
+      deliverEvent: (event) => write(`id: ${event.id}\nevent: ${event.type}\ndata: ${eventFrame(event)}\n\n`),
         sendObject: (type, body) => write(`event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`),
         bufferedBytes: () => raw.writableLength,
         close: () => {
@@ -83,7 +75,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamDeps> = async (app, {
             }
           }, 2_000).unref();
         },
-      };
+      });
       const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
       const gone = () => {

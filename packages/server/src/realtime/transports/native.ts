@@ -2,11 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { newId } from '../../lib/ids.js';
 import type { ApiKeysService } from '../../modules/api-keys/api-keys.service.js';
 import type { AuthContext, AuthService } from '../../modules/auth/auth.service.js';
-import type { Connection } from '../connection.js';
-import { SentIds } from '../sent.js';
+import { newConnection } from '../connection.js';
 import type { Sessions } from '../session.js';
 import { CLOSE, eventFrame, parseCursor } from '../wire.js';
 import { languageOfRaw, sessionTokenOf, tokenOf } from './handshake.js';
@@ -103,15 +101,10 @@ export function attachNativeWebSockets(app: FastifyInstance, deps: NativeDeps): 
         return;
       }
     }
-    const conn: Connection = {
-      id: newId(),
+    const conn = newConnection({
       transport: 'ws',
       auth,
       chatFilter: chatId,
-      chats: new Set(),
-      sent: new SentIds(),
-      buffer: null,
-      joined: new Set(),
       deliverEvent: (event) => ws.send(eventFrame(event)),
       sendObject: (type, body) => ws.send(JSON.stringify({ type, ...body })),
       bufferedBytes: () => ws.bufferedAmount,
@@ -120,7 +113,7 @@ export function attachNativeWebSockets(app: FastifyInstance, deps: NativeDeps): 
         // A peer that does not read will not read the close frame either.
         setTimeout(() => ws.terminate(), 2_000).unref();
       },
-    };
+    });
     const heartbeat = setInterval(() => {
       if (!alive) {
         ws.terminate();

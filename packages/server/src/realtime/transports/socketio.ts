@@ -4,8 +4,7 @@ import { newId } from '../../lib/ids.js';
 import type { ApiKeysService } from '../../modules/api-keys/api-keys.service.js';
 import type { AuthContext, AuthService } from '../../modules/auth/auth.service.js';
 import type { ChatsService } from '../../modules/chats/chats.service.js';
-import type { Connection } from '../connection.js';
-import { SentIds } from '../sent.js';
+import { newConnection } from '../connection.js';
 import type { Sessions } from '../session.js';
 import { eventObject, parseCursor } from '../wire.js';
 import { languageOfRaw, sessionTokenOf, tokenOf } from './handshake.js';
@@ -74,15 +73,9 @@ export function attachSocketIo(app: FastifyInstance, deps: SocketIoDeps): { clos
 
   io.on('connection', (socket: Socket) => {
     const auth = socket.data.auth as AuthContext;
-    const conn: Connection = {
-      id: newId(),
+    const conn = newConnection({
       transport: 'socketio',
       auth,
-      chatFilter: null,
-      chats: new Set(),
-      sent: new SentIds(),
-      buffer: null,
-      joined: new Set(),
       deliverEvent: (event) => {
         const body = eventObject(event);
         socket.emit(event.type, body);
@@ -101,7 +94,7 @@ export function attachSocketIo(app: FastifyInstance, deps: SocketIoDeps): { clos
         socket.emit('close', { code, reason });
         socket.disconnect(true);
       },
-    };
+    });
     const lang = languageOfRaw(socket.request);
 
     socket.onAny((event: string, ...args: unknown[]) => {
