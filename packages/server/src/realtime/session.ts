@@ -69,6 +69,10 @@ export class Sessions {
     const now = Date.now();
     state.tokens = Math.min(RATE.burst, state.tokens + ((now - state.refilledAt) / 1000) * RATE.perSecond);
     state.refilledAt = now;
+    if (state.tokens >= RATE.burst) {
+      // A client that backed off until its bucket refilled is forgiven its earlier excess.
+      state.strikes = 0;
+    }
     if (state.tokens < 1) {
       return false;
     }

@@ -57,6 +57,25 @@ describe('frame size and rate', () => {
     expect(client.ofType('pong', from).length).toBeGreaterThan(0);
   });
 
+  it('a client that bursts now and then but backs off is forgiven: it is never closed', async () => {
+    const [me] = (await users(api, 1));
+    const client = await live(server, me);
+    for (let round = 0; round < 4; round += 1) {
+      const from = client.mark();
+      for (let i = 0; i < 43; i += 1) {
+        client.send({ type: 'ping' });
+      }
+      // A few over the burst are refused each round (3 strikes a round: 12 in all without forgiveness).
+      await client.count((f) => f.type === 'error' && f.code === 'rate_limited', 1, { from });
+      // Let the bucket refill (40 frames at 20 a second).
+      await new Promise((resolve) => setTimeout(resolve, 2_300));
+    }
+    client.send({ type: 'ping' });
+    await client.next('pong');
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    await closeAll(client);
+  });
+
   it('a client within the rate is never limited', async () => {
     const [me] = (await users(api, 1));
     const client = await live(server, me);
