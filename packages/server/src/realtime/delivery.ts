@@ -46,12 +46,11 @@ export class DeliveryTracker {
         await this.outbox.run(async (trx, emit) => {
           const chats = new ChatsRepo(trx);
           if (await chats.advanceDelivered(mark.chatId, mark.userId, mark.seq)) {
-            const chat = await chats.findById(mark.chatId);
             emit({
               chat_id: mark.chatId,
               user_id: null,
               type: 'message_status',
-              payload: { chat_id: mark.chatId, message_id: mark.messageId, status: 'delivered', user_id: mark.userId, seq: chat?.last_seq ?? mark.seq, up_to_seq: mark.seq },
+              payload: { chat_id: mark.chatId, message_id: mark.messageId, status: 'delivered', user_id: mark.userId, up_to_seq: mark.seq },
             });
           }
         });

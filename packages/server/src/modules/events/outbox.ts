@@ -9,7 +9,10 @@ import { EventsRepo, type NewEvent } from './events.repo.js';
 export type Trx = Transaction<Database>;
 export type Emit = (event: NewEvent) => void;
 
-/** Every chat event carries the chat's seq at that point: fill it in where the emitter did not. */
+/**
+ * Every chat event carries the chat's seq at that point. Emitters leave it out (one query here for
+ * the whole transaction, not one per emitter); new_message sets it to the message's own seq.
+ */
 async function fillSeq(trx: Trx, pending: NewEvent[]): Promise<void> {
   const missing = [...new Set(pending.filter((e) => e.chat_id && typeof e.payload.seq !== 'number').map((e) => e.chat_id as string))];
   if (missing.length === 0) {

@@ -1,10 +1,23 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, FilesTable, MessagesTable, ReactionsTable } from '../../storage/schema.js';
 import { isPostgres } from '../../storage/dialects/detect.js';
 
 export type MessageRow = Omit<MessagesTable, 'rid'> & { rid?: number };
 export type FileRow = FilesTable;
 export type ReactionRow = ReactionsTable;
+
+/** `messages` rows that `viewer` has not hidden for themself (delete for me). */
+function notHiddenFor(eb: ExpressionBuilder<Database, 'messages'>, viewer: string) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('message_hides')
+        .select('message_hides.message_id')
+        .whereRef('message_hides.message_id', '=', 'messages.id')
+        .where('message_hides.user_id', '=', viewer),
+    ),
+  );
+}
 
 const COLUMNS = [
   'id',
@@ -67,17 +80,7 @@ export class MessagesRepo {
       .selectFrom('messages')
       .select(COLUMNS)
       .where('chat_id', '=', chatId)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('message_hides')
-              .select('message_hides.message_id')
-              .whereRef('message_hides.message_id', '=', 'messages.id')
-              .where('message_hides.user_id', '=', viewer),
-          ),
-        ),
-      );
+      .where((eb) => notHiddenFor(eb, viewer));
   }
 
   /** The newest `limit` messages after skipping `skip` from the newest, returned oldest → newest. */
@@ -234,17 +237,7 @@ export class MessagesRepo {
       .select(COLUMNS.map((c) => `messages.${c}` as const))
       .where('messages.chat_id', 'in', chatIds)
       .where('messages.deleted_at', 'is', null)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('message_hides')
-              .select('message_hides.message_id')
-              .whereRef('message_hides.message_id', '=', 'messages.id')
-              .where('message_hides.user_id', '=', viewer),
-          ),
-        ),
-      );
+      .where((eb) => notHiddenFor(eb, viewer));
     if (isPostgres(this.db)) {
       // search_text is words separated by single spaces: " word" prefixes match word prefixes.
       for (const term of terms) {

@@ -243,8 +243,7 @@ export class MessagesService {
       await messages.insertEdit({ id: newId(), message_id: row.id, content: current.content ?? '', edited_at: now });
       await messages.update(row.id, { content, search_text: updated.search_text, edited_at: now });
       const message = await this.deps.views.one(trx, updated);
-      const chat = await new ChatsRepo(trx).findById(chatId);
-      emit({ chat_id: chatId, user_id: null, type: 'message_edited', payload: { chat_id: chatId, seq: chat?.last_seq ?? row.seq, message } });
+      emit({ chat_id: chatId, user_id: null, type: 'message_edited', payload: { chat_id: chatId, message } });
       return message;
     });
   }
@@ -292,8 +291,7 @@ export class MessagesService {
       if (file) {
         await messages.markFileDeleted(file.id, now);
       }
-      const latest = await new ChatsRepo(trx).findById(chatId);
-      emit({ chat_id: chatId, user_id: null, type: 'message_deleted', payload: { chat_id: chatId, seq: latest?.last_seq ?? row.seq, message_id: row.id, deleted_by: viewer.id } });
+      emit({ chat_id: chatId, user_id: null, type: 'message_deleted', payload: { chat_id: chatId, message_id: row.id, deleted_by: viewer.id } });
       return true;
     });
     if (deleted && file) {
@@ -308,12 +306,11 @@ export class MessagesService {
   private async hideForMe(userId: string, chat: MyChatRow, row: MessageRow): Promise<void> {
     await this.deps.outbox.run(async (trx, emit) => {
       if (await new MessagesRepo(trx).hide(row.id, chat.id, userId, this.now())) {
-        const current = await new ChatsRepo(trx).findById(chat.id);
         emit({
           chat_id: chat.id,
           user_id: userId,
           type: 'message_deleted',
-          payload: { chat_id: chat.id, seq: current?.last_seq ?? row.seq, message_id: row.id, deleted_by: userId, for: 'me' },
+          payload: { chat_id: chat.id, message_id: row.id, deleted_by: userId, for: 'me' },
         });
       }
     });
@@ -337,12 +334,11 @@ export class MessagesService {
       }
       const added = await messages.toggleReaction(row.id, viewer.id, value, this.now());
       const reactions = reactionMap(await messages.reactionsOf([row.id]));
-      const chat = await new ChatsRepo(trx).findById(chatId);
       emit({
         chat_id: chatId,
         user_id: null,
         type: 'message_reaction',
-        payload: { chat_id: chatId, seq: chat?.last_seq ?? row.seq, message_id: row.id, reactions, user_id: viewer.id, emoji: value, action: added ? 'added' : 'removed' },
+        payload: { chat_id: chatId, message_id: row.id, reactions, user_id: viewer.id, emoji: value, action: added ? 'added' : 'removed' },
       });
       return { status: added ? ('reacted' as const) : ('unreacted' as const), reactions };
     });
